@@ -1,0 +1,115 @@
+"""Sessions, per-thread boto3 resources, and pickling for S3Storage.
+
+boto3 resources are not thread-safe, so every thread gets its own
+connection (an S3 *resource*) and its own Bucket built from it. A resource
+that user code assigns to ``storage._connections.connection`` (a stub in a
+test suite, say) is used as-is on that thread, and its Bucket is rebuilt.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import boto3
+import botocore
+from botocore.config import Config
+
+__all__ = ["S3ConnectionMixin"]
+
+#: Instance attributes that are per-process state and never pickled.
+_TRANSIENT = ("_connections", "_unsigned_connections", "_bucket", "_transient")
+
+
+class S3ConnectionMixin:
+    """Builds and caches, per thread, the boto3 resources a storage uses."""
+
+    access_key: str | None
+    secret_key: str | None
+    security_token: str | None
+    session_profile: str | None
+    region_name: str | None
+    use_ssl: bool
+    endpoint_url: str | None
+    verify: bool | str | None
+    client_config: Config
+    bucket_name: str | None
+
+    def _init_connections(self) -> None:
+        self._connections = threading.local()
+        self._unsigned_connections = threading.local()
+        # Caches shared by all threads (a session, URL signing state), rebuilt after unpickling.
+        self._transient: dict[str, Any] = {}
+        self._transient_lock = threading.Lock()
+
+    def _create_session(self) -> boto3.session.Session:
+        """Return a new boto3 Session for this storage's credentials (override point)."""
+        if self.session_profile:
+            return boto3.Session(profile_name=self.session_profile)
+        return boto3.Session(
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            aws_session_token=self.security_token,
+        )
+
+    def _create_resource(self, config: Config) -> Any:
+        session = self._create_session()
+        return session.resource(
+            "s3",
+            region_name=self.region_name,
+            use_ssl=self.use_ssl,
+            endpoint_url=self.endpoint_url,
+            config=config,
+            verify=self.verify,
+        )
+
+    @property
+    def connection(self) -> Any:
+        """This thread's boto3 S3 resource, created on first use."""
+        connection = getattr(self._connections, "connection", None)
+        if connection is None:
+            connection = self._create_resource(self.client_config)
+            self._connections.connection = connection
+        return connection
+
+    @property
+    def unsigned_connection(self) -> Any:
+        """This thread's boto3 S3 resource that sends unsigned requests."""
+        connection = getattr(self._unsigned_connections, "connection", None)
+        if connection is None:
+            config = self.client_config.merge(Config(signature_version=botocore.UNSIGNED))
+            connection = self._create_resource(config)
+            self._unsigned_connections.connection = connection
+        return connection
+
+    @property
+    def bucket(self) -> Any:
+        """This thread's boto3 Bucket, built from this thread's connection."""
+        connection = self.connection
+        cached = getattr(self._connections, "bucket", None)
+        if cached is None or getattr(self._connections, "bucket_owner", None) is not connection:
+            cached = connection.Bucket(self.bucket_name)
+            self._connections.bucket = cached
+            self._connections.bucket_owner = connection
+        return cached
+
+    @property
+    def _bucket(self) -> Any:
+        """The calling thread's cached Bucket, or None before it used ``bucket``."""
+        return getattr(self._connections, "bucket", None)
+
+    @_bucket.setter
+    def _bucket(self, value: Any) -> None:
+        self._connections.bucket_owner = self.connection if value is not None else None
+        self._connections.bucket = value
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        for name in _TRANSIENT:
+            state.pop(name, None)
+        state.pop("_transient_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._init_connections()

@@ -1,0 +1,349 @@
+"""Amazon S3 storage for Django: ``S3Storage``, ``S3StaticStorage``, ``S3ManifestStaticStorage``.
+
+Extension contract: subclasses may override ``get_object_parameters``,
+``_get_write_parameters``, ``get_cloudfront_signer``, ``get_default_settings``
+and ``_create_session``, and may set any setting as a class attribute.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import warnings
+from datetime import datetime, timedelta  # noqa: F401 - public names, as in django-storages
+from typing import Any, ClassVar
+
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
+from django.utils.deconstruct import deconstructible
+from django.utils.timezone import make_naive
+
+from .. import signers
+from ..base import BaseStorage
+from ..compress import CompressStorageMixin
+from ..utils import (
+    ReadBytesWrapper,
+    check_location,
+    clean_name,
+    get_available_overwrite_name,
+    is_seekable,
+    safe_join,
+    setting,
+)
+
+try:
+    import boto3.session  # noqa: F401
+    import s3transfer  # noqa: F401
+    from boto3.s3.transfer import TransferConfig
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+except ImportError as err:  # pragma: no cover - boto3 is a dependency
+    raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
+
+from ._s3_connections import S3ConnectionMixin
+from ._s3_errors import is_not_found, not_found_as_missing
+from ._s3_file import S3File
+from ._s3_options import S3_OPTIONS
+from ._s3_params import filter_download_params, write_parameters
+from ._s3_url import storage_url
+
+__all__ = [
+    "S3File",
+    "S3ManifestStaticStorage",
+    "S3StaticStorage",
+    "S3Storage",
+]
+
+# Names kept from django-storages for code that imports them.
+_filter_download_params = filter_download_params
+_use_cryptography_signer = signers.cryptography_signer_factory
+_use_rsa_signer = signers.rsa_signer_factory
+
+
+def _cloud_front_signer_from_pem(key_id: str, pem: str | bytes) -> signers.Signer:
+    """Build a CloudFront signer with the first RSA library installed."""
+    return signers.signer_from_pem(key_id, pem)
+
+
+_OMITTED: Any = object()
+#: Marks a signer to be built from the key pair on first use (after unpickling).
+_FROM_KEYS: Any = object()
+
+CONFIG_DEPRECATION = (
+    "The 'config' class property is deprecated and will be removed in a future version. "
+    "Use AWS_S3_CLIENT_CONFIG to customize any of the botocore.config.Config parameters."
+)
+USE_THREADS_DEPRECATION = (
+    "The AWS_S3_USE_THREADS setting is deprecated. Use AWS_S3_TRANSFER_CONFIG to customize "
+    "any of the boto.s3.transfer.TransferConfig parameters."
+)
+
+
+@deconstructible(path="storages.backends.s3.S3Storage")
+class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
+    """Django storage for Amazon S3 and S3-compatible object stores.
+
+    Settings come from ``OPTIONS``, class attributes, Django settings and
+    environment variables; see the settings reference in the docs.
+    """
+
+    options = S3_OPTIONS
+    default_content_type = "application/octet-stream"
+    #: Deprecated: set ``client_config`` instead.
+    config: ClassVar[Config | None] = None
+    #: Signers built from key pairs, shared by subclasses that define no dict of their own.
+    _signers: ClassVar[dict[str, signers.Signer | None]] = {}
+
+    # Set from the settings table by BaseStorage.
+    access_key: str | None
+    secret_key: str | None
+    security_token: str | None
+    session_profile: str | None
+    file_overwrite: bool
+    object_parameters: dict[str, Any]
+    bucket_name: str | None
+    querystring_auth: bool
+    querystring_expire: int
+    signature_version: str | None
+    location: str
+    custom_domain: str | None
+    cloudfront_key_id: str | None
+    cloudfront_key: str | bytes | None
+    addressing_style: str | None
+    file_name_charset: str
+    gzip: bool
+    gzip_content_types: tuple[str, ...]
+    url_protocol: str
+    endpoint_url: str | None
+    proxies: dict[str, str] | None
+    region_name: str | None
+    use_ssl: bool
+    verify: bool | str | None
+    max_memory_size: int
+    default_acl: str | None
+    use_threads: bool
+    transfer_config: TransferConfig
+    client_config: Config
+    file_buffer_size: int | None
+    file_upload_temp_dir: str | None
+
+    def __init__(self, **settings: Any) -> None:
+        signer = settings.pop("cloudfront_signer", _OMITTED)
+        self._signer_from_keys = False
+        super().__init__(**settings)
+        check_location(self)
+        if (self.access_key or self.secret_key) and self.session_profile:
+            raise ImproperlyConfigured(
+                "AWS_S3_SESSION_PROFILE/session_profile should not be provided with "
+                "AWS_S3_ACCESS_KEY_ID/access_key and AWS_S3_SECRET_ACCESS_KEY/secret_key"
+            )
+        self._init_connections()
+        if self.config is not None:
+            warnings.warn(CONFIG_DEPRECATION, DeprecationWarning, stacklevel=2)
+            self.client_config = self.config
+        if self.client_config is None:
+            self.client_config = Config(
+                s3={"addressing_style": self.addressing_style},
+                signature_version=self.signature_version,
+                proxies=self.proxies,
+            )
+        if self.use_threads is False:
+            warnings.warn(USE_THREADS_DEPRECATION, DeprecationWarning, stacklevel=2)
+        if self.transfer_config is None:
+            self.transfer_config = TransferConfig(use_threads=self.use_threads)
+        self._resolve_signer(signer)
+
+    # -- CloudFront signer ---------------------------------------------------
+
+    def _resolve_signer(self, signer: Any) -> None:
+        if signer is not _OMITTED:
+            self.cloudfront_signer = signer
+            return
+        if not isinstance(getattr(type(self), "cloudfront_signer", None), property):
+            return  # a subclass's class attribute wins
+        if bool(self.cloudfront_key_id) != bool(self.cloudfront_key):
+            raise ImproperlyConfigured(
+                "Both AWS_CLOUDFRONT_KEY_ID/cloudfront_key_id and "
+                "AWS_CLOUDFRONT_KEY/cloudfront_key must be provided together."
+            )
+        if self.cloudfront_key_id and self.cloudfront_key:
+            self._cloudfront_signer = self.get_cloudfront_signer(
+                self.cloudfront_key_id, self.cloudfront_key
+            )
+            self._signer_from_keys = True
+        else:
+            self._cloudfront_signer = None
+
+    def _get_cloudfront_signer_attr(self) -> Any:
+        signer = self.__dict__.get("_cloudfront_signer")
+        if signer is _FROM_KEYS:
+            assert self.cloudfront_key_id is not None
+            assert self.cloudfront_key is not None
+            signer = self.get_cloudfront_signer(self.cloudfront_key_id, self.cloudfront_key)
+            self._cloudfront_signer = signer
+        return signer
+
+    def _set_cloudfront_signer_attr(self, value: Any) -> None:
+        self._cloudfront_signer = value
+        self._signer_from_keys = False
+
+    cloudfront_signer = property(_get_cloudfront_signer_attr, _set_cloudfront_signer_attr)
+
+    def get_cloudfront_signer(self, key_id: str, key: str | bytes) -> signers.Signer | None:
+        """Return the (cached) signer for a CloudFront key pair (override point)."""
+        cache = self.__class__._signers
+        cache_key = f"{key_id}:{key!r}"
+        if cache_key not in cache:
+            cache[cache_key] = _cloud_front_signer_from_pem(key_id, key)
+        return cache[cache_key]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        if state.get("_signer_from_keys"):
+            # Fix: a signer built from keys holds local functions; rebuild it after unpickling.
+            state["_cloudfront_signer"] = _FROM_KEYS
+        return state
+
+    # -- names -----------------------------------------------------------------
+
+    def _normalize_name(self, name: str) -> str:
+        try:
+            return safe_join(self.location, name)
+        except ValueError as err:
+            raise SuspiciousOperation(f"Attempted access to '{name}' denied.") from err
+
+    def _key(self, name: str) -> str:
+        return self._normalize_name(clean_name(name))
+
+    # -- parameters ------------------------------------------------------------
+
+    def get_object_parameters(self, name: str) -> dict[str, Any]:
+        """Return the upload parameters for ``name`` (override point; a copy of object_parameters).
+
+        ``name`` is the full key for uploads and ``exists()``, and the
+        location-relative name for downloads, as in django-storages.
+        """
+        return self.object_parameters.copy()
+
+    def _get_write_parameters(self, name: str, content: Any = None) -> dict[str, Any]:
+        return write_parameters(
+            self.get_object_parameters(name),
+            name,
+            content,
+            default_content_type=self.default_content_type,
+            default_acl=self.default_acl,
+        )
+
+    # -- Storage API -----------------------------------------------------------
+
+    def _open(self, name: str, mode: str = "rb") -> S3File:
+        key = self._key(name)
+        with not_found_as_missing(key):
+            return S3File(key, mode, self)
+
+    def _save(self, name: str, content: Any) -> str:
+        cleaned = clean_name(name)
+        key = self._normalize_name(cleaned)
+        params = self._get_write_parameters(key, content)
+        if is_seekable(content):
+            content.seek(0, 0)
+        body: Any = ReadBytesWrapper(content)
+        if (
+            self.gzip
+            and params["ContentType"] in self.gzip_content_types
+            and "ContentEncoding" not in params
+        ):
+            body = self._compress_content(body)
+            params["ContentEncoding"] = "gzip"
+        obj = self.bucket.Object(key)
+        # The uploader closes what it is given; the caller's file must stay open.
+        original_close = body.close
+        body.close = lambda: None
+        try:
+            obj.upload_fileobj(body, ExtraArgs=params, Config=self.transfer_config)
+        finally:
+            body.close = original_close
+        return cleaned
+
+    def delete(self, name: str) -> None:
+        """Delete ``name``; deleting a missing file is not an error."""
+        try:
+            self.bucket.Object(self._key(name)).delete()
+        except ClientError as err:
+            if not is_not_found(err):
+                raise
+
+    def exists(self, name: str) -> bool:
+        """Return True if an object with exactly this key exists (a HEAD request)."""
+        key = self._key(name)
+        try:
+            self.connection.meta.client.head_object(
+                Bucket=self.bucket_name,
+                Key=key,
+                **filter_download_params(self.get_object_parameters(key)),
+            )
+        except ClientError as err:
+            if is_not_found(err):
+                return False
+            raise
+        return True
+
+    def listdir(self, name: str) -> tuple[list[str], list[str]]:
+        """Return the "directories" and files directly under ``name``."""
+        path = self._key(name)
+        if path and not path.endswith("/"):
+            path += "/"
+        directories: list[str] = []
+        files: list[str] = []
+        paginator = self.connection.meta.client.get_paginator("list_objects")
+        pages = paginator.paginate(Bucket=self.bucket_name, Delimiter="/", Prefix=path)
+        for page in pages:
+            for entry in page.get("CommonPrefixes", ()):
+                directories.append(posixpath.relpath(entry["Prefix"], path))
+            for entry in page.get("Contents", ()):
+                key = entry["Key"]
+                if key != path:
+                    files.append(posixpath.relpath(key, path))
+        return directories, files
+
+    def size(self, name: str) -> int:
+        """Return the size of ``name`` in bytes."""
+        key = self._key(name)
+        with not_found_as_missing(key):
+            length: int = self.bucket.Object(key).content_length
+        return length
+
+    def get_modified_time(self, name: str) -> datetime:
+        """Return the last-modified time: aware UTC with USE_TZ, else naive local time."""
+        key = self._key(name)
+        with not_found_as_missing(key):
+            modified: datetime = self.bucket.Object(key).last_modified
+        return modified if setting("USE_TZ") else make_naive(modified)
+
+    def get_available_name(self, name: str, max_length: int | None = None) -> str:
+        """Return a free name; with file_overwrite on, ``name`` itself with no S3 call."""
+        name = clean_name(name)
+        if self.file_overwrite:
+            return get_available_overwrite_name(name, max_length)
+        return super().get_available_name(name, max_length)
+
+    def url(
+        self,
+        name: str | None,
+        parameters: dict[str, Any] | None = None,
+        expire: int | None = None,
+        http_method: str | None = None,
+    ) -> str:
+        """Return a URL for ``name``: presigned, plain, or on the custom domain."""
+        return storage_url(self, name or "", parameters, expire, http_method)
+
+
+@deconstructible(path="storages.backends.s3.S3StaticStorage")
+class S3StaticStorage(S3Storage):
+    """S3 storage for static files: URLs are unsigned so they stay stable."""
+
+    querystring_auth = False
+
+
+@deconstructible(path="storages.backends.s3.S3ManifestStaticStorage")
+class S3ManifestStaticStorage(ManifestFilesMixin, S3StaticStorage):  # type: ignore[misc]
+    """S3 static storage with Django's hashed names and ``staticfiles.json`` manifest."""

@@ -1,0 +1,90 @@
+"""Test configuration: Django settings, AWS_* isolation, and a real SeaweedFS server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import django
+import pytest
+from django.conf import settings
+
+if not settings.configured:
+    settings.configure(
+        DEBUG=False,
+        USE_TZ=True,
+        TIME_ZONE="UTC",
+        SECRET_KEY="tests-only-not-secret",
+        INSTALLED_APPS=[
+            "django.contrib.contenttypes",
+            "django.contrib.auth",
+            "django.contrib.staticfiles",
+        ],
+        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
+        STATIC_URL="/static/",
+        TEMPLATES=[
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "APP_DIRS": True,
+                "OPTIONS": {"builtins": ["django.templatetags.static"]},
+            }
+        ],
+    )
+    django.setup()
+
+from storages.backends.s3 import S3Storage
+from storages.testing.seaweedfs import SeaweedFS
+
+
+@pytest.fixture(autouse=True)
+def _isolate_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the machine's AWS_* variables or AWS config files."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[SeaweedFS]:
+    """A SeaweedFS server for the whole session (one per xdist worker)."""
+    server = SeaweedFS()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def bucket_name(s3_server: SeaweedFS) -> str:
+    """A fresh, empty bucket for this test."""
+    name = f"t-{uuid.uuid4().hex[:20]}"
+    s3_server.create_bucket(name)
+    return name
+
+
+@pytest.fixture
+def s3_client(s3_server: SeaweedFS) -> Any:
+    """A raw boto3 client on the test server, for checking what a storage did."""
+    return s3_server.client()
+
+
+@pytest.fixture
+def make_storage(s3_server: SeaweedFS, bucket_name: str) -> Callable[..., S3Storage]:
+    """Build a storage of ``cls`` (default S3Storage) on this test's bucket."""
+
+    def factory(cls: type[S3Storage] = S3Storage, **options: Any) -> S3Storage:
+        return cls(**s3_server.storage_options(bucket_name, **options))
+
+    return factory
+
+
+@pytest.fixture
+def storage(make_storage: Callable[..., S3Storage]) -> S3Storage:
+    """An S3Storage on this test's bucket."""
+    return make_storage()
