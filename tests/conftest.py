@@ -21,6 +21,7 @@ if not settings.configured:
             "django.contrib.contenttypes",
             "django.contrib.auth",
             "django.contrib.staticfiles",
+            "storages",
         ],
         DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
         STATIC_URL="/static/",
