@@ -89,3 +89,38 @@ def make_storage(s3_server: SeaweedFS, bucket_name: str) -> Callable[..., S3Stor
 def storage(make_storage: Callable[..., S3Storage]) -> S3Storage:
     """An S3Storage on this test's bucket."""
     return make_storage()
+
+
+class CallRecorder:
+    """Records the S3 operations (name and parameters) a boto3 client makes."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def attach(self, client: Any) -> None:
+        """Record every API call made through ``client`` from now on."""
+        client.meta.events.register("provide-client-params.s3.*", self._record)
+
+    def _record(self, params: dict[str, Any], model: Any, **kwargs: Any) -> None:
+        self.calls.append((model.name, dict(params)))
+
+    @property
+    def names(self) -> list[str]:
+        """The operation names, in order."""
+        return [name for name, _ in self.calls]
+
+    def params(self, operation: str) -> list[dict[str, Any]]:
+        """The parameters of each call of ``operation``."""
+        return [params for name, params in self.calls if name == operation]
+
+
+@pytest.fixture
+def record_calls() -> Callable[[Any], CallRecorder]:
+    """Attach a CallRecorder to a storage's (this thread's) client."""
+
+    def attach(storage: S3Storage) -> CallRecorder:
+        recorder = CallRecorder()
+        recorder.attach(storage.connection.meta.client)
+        return recorder
+
+    return attach

@@ -6,6 +6,7 @@ so that code importing them keeps working.
 
 from __future__ import annotations
 
+import io
 import os
 import pathlib
 import posixpath
@@ -19,10 +20,12 @@ from django.utils.encoding import force_bytes
 
 __all__ = [
     "ReadBytesWrapper",
+    "TextAsBytesStream",
     "check_location",
     "clean_name",
     "get_available_overwrite_name",
     "is_seekable",
+    "is_text_stream",
     "lookup_env",
     "safe_join",
     "setting",
@@ -168,3 +171,23 @@ class ReadBytesWrapper(_FileProxy):
     def readable(self) -> bool:
         """Return True: the wrapper is always readable."""
         return True
+
+
+class TextAsBytesStream(ReadBytesWrapper):
+    """A ReadBytesWrapper over a text stream that says it cannot seek.
+
+    A text stream's ``tell()`` counts characters (or opaque cookies), not the
+    encoded bytes an upload sends, so an uploader that sizes the body by
+    seeking would announce the wrong length for non-ASCII text and the store
+    would refuse the upload (BadDigest). Reading it as a plain stream is exact.
+    """
+
+    def seekable(self) -> bool:
+        """Return False: positions in the wrapped text do not map to bytes."""
+        return False
+
+
+def is_text_stream(content: Any) -> bool:
+    """Return True if ``content`` (or the file a Django File wraps) yields str when read."""
+    stream = getattr(content, "file", content)
+    return isinstance(stream, io.TextIOBase)

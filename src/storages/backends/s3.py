@@ -22,10 +22,12 @@ from ..base import BaseStorage
 from ..compress import CompressStorageMixin
 from ..utils import (
     ReadBytesWrapper,
+    TextAsBytesStream,
     check_location,
     clean_name,
     get_available_overwrite_name,
     is_seekable,
+    is_text_stream,
     safe_join,
     setting,
 )
@@ -65,8 +67,6 @@ def _cloud_front_signer_from_pem(key_id: str, pem: str | bytes) -> signers.Signe
 
 
 _OMITTED: Any = object()
-#: Marks a signer to be built from the key pair on first use (after unpickling).
-_FROM_KEYS: Any = object()
 
 CONFIG_DEPRECATION = (
     "The 'config' class property is deprecated and will be removed in a future version. "
@@ -175,7 +175,7 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
 
     def _get_cloudfront_signer_attr(self) -> Any:
         signer = self.__dict__.get("_cloudfront_signer")
-        if signer is _FROM_KEYS:
+        if signer is None and self.__dict__.get("_signer_from_keys"):
             assert self.cloudfront_key_id is not None
             assert self.cloudfront_key is not None
             signer = self.get_cloudfront_signer(self.cloudfront_key_id, self.cloudfront_key)
@@ -200,7 +200,7 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
         state = super().__getstate__()
         if state.get("_signer_from_keys"):
             # Fix: a signer built from keys holds local functions; rebuild it after unpickling.
-            state["_cloudfront_signer"] = _FROM_KEYS
+            state["_cloudfront_signer"] = None
         return state
 
     # -- names -----------------------------------------------------------------
@@ -246,7 +246,9 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
         params = self._get_write_parameters(key, content)
         if is_seekable(content):
             content.seek(0, 0)
-        body: Any = ReadBytesWrapper(content)
+        # Fix: sizing a text stream by seeking sends the wrong length for non-ASCII text.
+        wrapper = TextAsBytesStream if is_text_stream(content) else ReadBytesWrapper
+        body: Any = wrapper(content)
         if (
             self.gzip
             and params["ContentType"] in self.gzip_content_types
