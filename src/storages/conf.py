@@ -24,7 +24,15 @@ from django.core.exceptions import ImproperlyConfigured
 
 from .utils import lookup_env, setting
 
-__all__ = ["UNSET", "Option", "Unset", "invalid_setting", "resolve", "spellings"]
+__all__ = [
+    "UNSET",
+    "InvalidSettingError",
+    "Option",
+    "Unset",
+    "invalid_setting",
+    "resolve",
+    "spellings",
+]
 
 
 class Unset(enum.Enum):
@@ -111,9 +119,17 @@ def describe_value(option: Option, value: Any) -> str:
     return f"{text} ({type(value).__name__})"
 
 
-def invalid_setting(option: Option, value: Any, expected: str) -> ImproperlyConfigured:
+class InvalidSettingError(ImproperlyConfigured, ValueError):
+    """A setting's value cannot work.
+
+    Also a ValueError: django-storages let a malformed CloudFront key raise
+    ValueError, and code may catch that.
+    """
+
+
+def invalid_setting(option: Option, value: Any, expected: str) -> InvalidSettingError:
     """Build the error for a setting whose value is wrong."""
-    return ImproperlyConfigured(
+    return InvalidSettingError(
         f"Invalid value for {spellings(option)}: found {describe_value(option, value)}; "
         f"expected {expected}."
     )

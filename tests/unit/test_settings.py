@@ -376,3 +376,16 @@ def test_every_row_is_documented_in_one_line():
         assert option.doc.endswith(".") or option.doc.endswith(")")
     assert S3_OPTIONS_BY_NAME["access_key"].secret
     assert S3_OPTIONS_BY_NAME["cloudfront_key"].secret
+
+
+@pytest.mark.parametrize("pem", ["not a key", b"-----BEGIN RSA PRIVATE KEY-----\nAAAA\n"])
+def test_malformed_cloudfront_key(pem):
+    with pytest.raises(ImproperlyConfigured) as info:
+        S3Storage(cloudfront_key_id="K1", cloudfront_key=pem)
+    assert str(info.value) == (
+        f"Invalid value for AWS_CLOUDFRONT_KEY / cloudfront_key: found a value of type "
+        f"{type(pem).__name__} (hidden); expected an unencrypted PEM-encoded RSA private key."
+    )
+    # Still a ValueError, as the key library's error was in django-storages.
+    assert isinstance(info.value, ValueError)
+    assert info.value.__cause__ is not None

@@ -20,6 +20,7 @@ from django.utils.timezone import make_naive
 from .. import signers
 from ..base import BaseStorage
 from ..compress import CompressStorageMixin
+from ..conf import invalid_setting
 from ..utils import (
     ReadBytesWrapper,
     TextAsBytesStream,
@@ -44,7 +45,7 @@ except ImportError as err:  # pragma: no cover - boto3 is a dependency
 from ._s3_connections import S3ConnectionMixin
 from ._s3_errors import is_not_found, not_found_as_missing
 from ._s3_file import S3File
-from ._s3_options import S3_OPTIONS
+from ._s3_options import S3_OPTIONS, S3_OPTIONS_BY_NAME
 from ._s3_params import filter_download_params, write_parameters
 from ._s3_url import storage_url
 
@@ -166,9 +167,18 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
                 "AWS_CLOUDFRONT_KEY/cloudfront_key must be provided together."
             )
         if self.cloudfront_key_id and self.cloudfront_key:
-            self._cloudfront_signer = self.get_cloudfront_signer(
-                self.cloudfront_key_id, self.cloudfront_key
-            )
+            try:
+                signer = self.get_cloudfront_signer(self.cloudfront_key_id, self.cloudfront_key)
+            except ImproperlyConfigured:
+                raise
+            except Exception as err:
+                # The RSA libraries raise assorted errors for a malformed key; name the setting.
+                raise invalid_setting(
+                    S3_OPTIONS_BY_NAME["cloudfront_key"],
+                    self.cloudfront_key,
+                    "an unencrypted PEM-encoded RSA private key",
+                ) from err
+            self._cloudfront_signer = signer
             self._signer_from_keys = True
         else:
             self._cloudfront_signer = None
