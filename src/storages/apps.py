@@ -13,3 +13,9 @@ class StoragesConfig(AppConfig):
     name = "storages"
     label = "storages"
     verbose_name = "s3storages"
+
+    def ready(self) -> None:
+        """Register the S3 system checks (``manage.py check``)."""
+        from .checks import register_checks
+
+        register_checks()

@@ -1,0 +1,353 @@
+"""Django system checks for S3 storages: dangerous or contradictory settings.
+
+Registered by :class:`storages.apps.StoragesConfig` and run by ``manage.py check``
+(and before ``runserver`` and ``migrate``). Every S3 storage in ``settings.STORAGES``
+is checked as configured: ``OPTIONS``, class attributes, Django settings and
+environment variables, with the precedence the storage itself applies. No
+check makes a network call and none creates a boto3 client; ``manage.py
+s3probe`` is the command that talks to the bucket.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+import django
+from django.conf import settings
+from django.core import checks
+from django.core.checks import CheckMessage, Error, Tags, register
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from .conf import spellings
+
+__all__ = [
+    "MAX_PRESIGNED_EXPIRY",
+    "StorageConfig",
+    "check_storages",
+    "configured_storages",
+    "register_checks",
+    "resolve_settings",
+]
+
+#: SigV4 presigned URLs are valid for at most 7 days; S3 refuses a longer X-Amz-Expires.
+MAX_PRESIGNED_EXPIRY = 7 * 24 * 3600
+
+#: The alias Django uses for ``default_storage``: user uploads (FileField).
+MEDIA_ALIAS = "default"
+#: The alias ``collectstatic`` and ``{% static %}`` use.
+STATIC_ALIAS = "staticfiles"
+
+# Keyword arguments that mixins of S3 storages take out before the settings
+# table sees them (Django's ManifestFilesMixin, S3Storage's signer).
+_NON_SETTING_KWARGS = ("manifest_storage", "cloudfront_signer")
+
+_MISSING: Any = object()
+
+
+class StorageConfig(NamedTuple):
+    """One entry of ``settings.STORAGES``: its alias, backend path and OPTIONS."""
+
+    alias: str
+    backend: str
+    options: dict[str, Any]
+
+
+def configured_storages() -> list[StorageConfig]:
+    """Return every storage in ``settings.STORAGES``, in order."""
+    entries = getattr(settings, "STORAGES", None) or {}
+    return [
+        StorageConfig(alias, str(conf.get("BACKEND", "")), dict(conf.get("OPTIONS") or {}))
+        for alias, conf in entries.items()
+    ]
+
+
+def resolve_settings(storage_class: type[Any], options: dict[str, Any]) -> Any:
+    """Return an unconnected instance of ``storage_class`` carrying its resolved settings.
+
+    Runs only :class:`storages.base.BaseStorage`'s resolution and validation
+    (raising ImproperlyConfigured as the storage would), not the class's own
+    ``__init__``: S3ManifestStaticStorage reads its manifest from S3 there.
+    """
+    from .base import BaseStorage
+
+    instance = object.__new__(storage_class)
+    kwargs = {name: value for name, value in options.items() if name not in _NON_SETTING_KWARGS}
+    BaseStorage.__init__(instance, **kwargs)
+    return instance
+
+
+def _obj(alias: str) -> str:
+    return f"STORAGES[{alias!r}]"
+
+
+def _names(storage: Any, name: str) -> str:
+    option = next(option for option in storage.options if option.name == name)
+    return spellings(option)
+
+
+def _has_cloudfront_signer(storage_class: type[Any], options: dict[str, Any], storage: Any) -> bool:
+    # Same order as S3Storage: a signer keyword, then a class attribute, then the key pair.
+    if "cloudfront_signer" in options:
+        return options["cloudfront_signer"] is not None
+    attribute = inspect.getattr_static(storage_class, "cloudfront_signer", _MISSING)
+    if attribute is not _MISSING and not isinstance(attribute, property):
+        return attribute is not None
+    return bool(storage.cloudfront_key_id and storage.cloudfront_key)
+
+
+def _acl(storage: Any) -> str | None:
+    acl = storage.object_parameters.get("ACL") or storage.default_acl
+    return str(acl) if acl else None
+
+
+def _is_aws_endpoint(endpoint_url: str) -> bool:
+    host = (urlsplit(endpoint_url).hostname or "").lower()
+    return host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
+
+
+Rule = Callable[[StorageConfig, type[Any], Any], Iterator[CheckMessage]]
+
+
+def _errors(config: StorageConfig, storage_class: type[Any], s: Any) -> Iterator[CheckMessage]:
+    """Settings the storage refuses when it is created, or that break every operation."""
+    obj = _obj(config.alias)
+    if s.location.startswith("/"):
+        yield Error(
+            f"location {s.location!r} begins with a slash ({_names(s, 'location')}); "
+            "S3Storage refuses to start with it.",
+            hint=f"Use {s.location.lstrip('/')!r} instead: S3 keys do not begin with a slash.",
+            obj=obj,
+            id="storages.E003",
+        )
+    if s.session_profile and (s.access_key or s.secret_key):
+        yield Error(
+            "session_profile is set together with an access key or secret key; "
+            "S3Storage refuses to start with both.",
+            hint=f"Set either {_names(s, 'session_profile')} or the key pair "
+            f"({_names(s, 'access_key')}; {_names(s, 'secret_key')}), not both.",
+            obj=obj,
+            id="storages.E004",
+        )
+    if "cloudfront_signer" not in config.options and bool(s.cloudfront_key_id) != bool(
+        s.cloudfront_key
+    ):
+        yield Error(
+            "Only one of cloudfront_key_id and cloudfront_key is set; "
+            "S3Storage refuses to start with one alone.",
+            hint=f"Set both {_names(s, 'cloudfront_key_id')} and "
+            f"{_names(s, 'cloudfront_key')} to sign CloudFront URLs, or neither.",
+            obj=obj,
+            id="storages.E005",
+        )
+    elif "cloudfront_signer" not in config.options and s.cloudfront_key_id:
+        yield from _check_cloudfront_key(obj, s)
+    if not s.bucket_name:
+        yield Error(
+            f"No bucket is set ({_names(s, 'bucket_name')}); every file operation will fail.",
+            hint="Set 'bucket_name' in this storage's OPTIONS, or AWS_STORAGE_BUCKET_NAME.",
+            obj=obj,
+            id="storages.E007",
+        )
+
+
+def _check_cloudfront_key(obj: str, s: Any) -> Iterator[CheckMessage]:
+    from . import signers
+
+    try:
+        signers.signer_from_pem(s.cloudfront_key_id, s.cloudfront_key)
+    except ImproperlyConfigured as err:
+        problem = str(err).replace("\n", " ")
+    except (ValueError, TypeError) as err:
+        # Never quote the key or the library's text, which may echo parts of it.
+        problem = f"the key cannot be loaded ({type(err).__name__})"
+    else:
+        return
+    yield Error(
+        f"The CloudFront key cannot be used to sign URLs: {problem}.",
+        hint="Give the PEM of an unencrypted RSA private key (the rsa package reads only "
+        "'BEGIN RSA PRIVATE KEY'), and install cryptography or rsa.",
+        obj=obj,
+        id="storages.E006",
+    )
+
+
+def _url_warnings(
+    config: StorageConfig, storage_class: type[Any], s: Any
+) -> Iterator[CheckMessage]:
+    """Settings that make URLs different from what they seem to ask for."""
+    obj = _obj(config.alias)
+    if (
+        s.custom_domain
+        and s.querystring_auth
+        and not _has_cloudfront_signer(storage_class, config.options, s)
+    ):
+        yield checks.Warning(
+            f"custom_domain {s.custom_domain!r} is set with querystring_auth=True but no "
+            "CloudFront signer: URLs are plain and never expire, whatever querystring_auth "
+            "says.",
+            hint=f"For private files set {_names(s, 'cloudfront_key_id')} and "
+            f"{_names(s, 'cloudfront_key')}; for public files set querystring_auth=False "
+            f"({_names(s, 'querystring_auth')}) to say so.",
+            obj=obj,
+            id="storages.W001",
+        )
+    if (
+        s.querystring_auth
+        and not s.custom_domain
+        and s.signature_version != "s3"
+        and s.querystring_expire > MAX_PRESIGNED_EXPIRY
+    ):
+        yield checks.Warning(
+            f"querystring_expire is {s.querystring_expire} seconds, more than the "
+            f"{MAX_PRESIGNED_EXPIRY} (7 days) S3 accepts for a presigned URL: "
+            "S3 refuses every URL this storage makes.",
+            hint=f"Set {_names(s, 'querystring_expire')} to {MAX_PRESIGNED_EXPIRY} or less.",
+            obj=obj,
+            id="storages.W005",
+        )
+    if config.alias == STATIC_ALIAS and s.querystring_auth and not s.custom_domain:
+        yield checks.Warning(
+            "The static files storage makes presigned URLs, which expire after "
+            f"{s.querystring_expire} seconds: cached pages and stylesheets keep dead links.",
+            hint="Use storages.backends.s3.S3StaticStorage or S3ManifestStaticStorage "
+            "(querystring_auth=False) and let a bucket policy allow public reads of the "
+            "static files.",
+            obj=obj,
+            id="storages.W006",
+        )
+
+
+def _store_warnings(
+    config: StorageConfig, storage_class: type[Any], s: Any
+) -> Iterator[CheckMessage]:
+    """Settings that lose data or that the store or boto3 silently ignores."""
+    obj = _obj(config.alias)
+    if config.alias == MEDIA_ALIAS and s.file_overwrite:
+        yield checks.Warning(
+            "file_overwrite is True on the media storage: an upload with the name of an "
+            "existing file silently replaces it.",
+            hint=f"Set 'file_overwrite': False in OPTIONS ({_names(s, 'file_overwrite')}) so "
+            "Django picks a free name, or silence storages.W002 if replacing is intended.",
+            obj=obj,
+            id="storages.W002",
+        )
+    if s.endpoint_url and not s.region_name:
+        yield checks.Warning(
+            f"endpoint_url {s.endpoint_url!r} is set without region_name: requests and "
+            "presigned URLs are signed for whatever region boto3 finds (AWS_DEFAULT_REGION, "
+            "~/.aws/config) or us-east-1, which the store may refuse.",
+            hint=f"Set {_names(s, 'region_name')} to the region the store expects "
+            "(its documentation names it; often 'us-east-1' or 'auto').",
+            obj=obj,
+            id="storages.W003",
+        )
+    acl = _acl(s)
+    if acl and s.endpoint_url and not _is_aws_endpoint(s.endpoint_url):
+        yield checks.Warning(
+            f"The ACL {acl!r} is set (default_acl or object_parameters['ACL']) for the "
+            f"S3-compatible store at {s.endpoint_url!r}; many such stores (SeaweedFS among "
+            "them) accept per-object ACLs and ignore them.",
+            hint="Run 'manage.py s3probe' to see whether this store applies it; to make "
+            "files public, use a bucket policy and remove the ACL.",
+            obj=obj,
+            id="storages.W004",
+        )
+    if s.endpoint_url and s.use_ssl is False:
+        yield checks.Warning(
+            "use_ssl=False has no effect because endpoint_url is set: the scheme of "
+            f"endpoint_url ({urlsplit(s.endpoint_url).scheme}) decides.",
+            hint=f"Remove {_names(s, 'use_ssl')}, and write http:// or https:// in endpoint_url.",
+            obj=obj,
+            id="storages.W007",
+        )
+    ignored = [
+        name for name in ("addressing_style", "signature_version", "proxies") if getattr(s, name)
+    ]
+    if s.client_config is not None and ignored:
+        yield checks.Warning(
+            f"client_config is set, so {', '.join(ignored)} "
+            f"{'is' if len(ignored) == 1 else 'are'} ignored.",
+            hint="Give them to the botocore.config.Config set as client_config instead, "
+            "e.g. Config(s3={'addressing_style': 'path'}, signature_version='s3v4').",
+            obj=obj,
+            id="storages.W008",
+        )
+
+
+_RULES: Sequence[Rule] = (_errors, _url_warnings, _store_warnings)
+
+
+def _check_one(config: StorageConfig) -> list[CheckMessage]:
+    obj = _obj(config.alias)
+    try:
+        storage_class = import_string(config.backend)
+    except ImportError as err:
+        if not config.backend.startswith("storages."):
+            return []  # not ours; Django reports it when the storage is first used
+        return [
+            Error(
+                f"The storage backend {config.backend!r} cannot be imported: {err}.",
+                hint="The S3 classes are storages.backends.s3.S3Storage, S3StaticStorage "
+                "and S3ManifestStaticStorage.",
+                obj=obj,
+                id="storages.E002",
+            )
+        ]
+    from .backends.s3 import S3Storage
+
+    if not (isinstance(storage_class, type) and issubclass(storage_class, S3Storage)):
+        return []
+    try:
+        storage = resolve_settings(storage_class, config.options)
+    except ImproperlyConfigured as err:
+        return [
+            Error(
+                str(err),
+                hint="Correct the setting named in the message; the storage cannot be "
+                "created as configured.",
+                obj=obj,
+                id="storages.E001",
+            )
+        ]
+    return [message for rule in _RULES for message in rule(config, storage_class, storage)]
+
+
+def _legacy_settings() -> Iterator[CheckMessage]:
+    # Django 5.1 removed DEFAULT_FILE_STORAGE and STATICFILES_STORAGE; a project that
+    # still sets them gets the file system storage with no error at all. Django 4.2
+    # copies them into STORAGES itself, so they are checked there.
+    if django.VERSION < (5, 1):
+        return
+    for name, alias in (
+        ("DEFAULT_FILE_STORAGE", MEDIA_ALIAS),
+        ("STATICFILES_STORAGE", STATIC_ALIAS),
+    ):
+        value = getattr(settings, name, None)
+        if not value:
+            continue
+        used = (getattr(settings, "STORAGES", None) or {}).get(alias, {}).get("BACKEND")
+        yield checks.Warning(
+            f"{name} is set to {value!r}, but Django {django.get_version()} ignores it; "
+            f"STORAGES[{alias!r}] is used instead ({used!r}).",
+            hint=f"Move it to STORAGES = {{{alias!r}: {{'BACKEND': {value!r}}}}} "
+            f"and delete {name}.",
+            obj=name,
+            id="storages.W009",
+        )
+
+
+def check_storages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Check every S3 storage in ``settings.STORAGES`` (a Django system check)."""
+    messages: list[CheckMessage] = list(_legacy_settings())
+    for config in configured_storages():
+        messages.extend(_check_one(config))
+    return messages
+
+
+def register_checks() -> None:
+    """Register :func:`check_storages` with Django (idempotent)."""
+    register(check_storages, Tags.files, "storages")

@@ -1,0 +1,1 @@
+"""The ``"storages"`` app's management commands."""

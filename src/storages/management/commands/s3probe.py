@@ -1,0 +1,123 @@
+"""``manage.py s3probe``: try each configured S3 storage against its bucket and say what fails.
+
+Per storage alias it checks credentials, bucket, region, clock skew, list /
+put / get / delete permissions (with a temporary object it removes), the ACL
+the storage sets and what a URL from ``url()`` returns (see
+:mod:`storages.management._probe`). Each failure comes with its fix. The exit
+status is 1 when any check fails, so deploy pipelines can run it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.staticfiles.storage import ManifestFilesMixin
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.module_loading import import_string
+
+from ...backends.s3 import S3Storage
+from ...checks import StorageConfig, configured_storages
+from .._probe import FAIL, Probe, Result
+
+logger = logging.getLogger(__name__)
+
+
+def build_storage(config: StorageConfig) -> S3Storage | None:
+    """Create the storage of ``config``; None if it is not an S3 storage."""
+    storage_class = import_string(config.backend)
+    if not (isinstance(storage_class, type) and issubclass(storage_class, S3Storage)):
+        return None
+    options = dict(config.options)
+    if not issubclass(storage_class, ManifestFilesMixin):
+        storage: S3Storage = storage_class(**options)
+        return storage
+    # A manifest storage reads staticfiles.json from S3 when created; the probe
+    # must report a refused or missing bucket itself, so skip that read.
+    logger.debug("Creating %s without reading its manifest", config.backend)
+    options.pop("manifest_storage", None)
+    instance = object.__new__(storage_class)
+    S3Storage.__init__(instance, **options)
+    return instance
+
+
+class Command(BaseCommand):
+    """Probe each configured S3 storage and report what works; exit 1 on any failure."""
+
+    help = (
+        "Check each S3 storage in STORAGES against its bucket: credentials, bucket, region, "
+        "clock, list/put/get/delete permissions, ACL and URLs. Exits with status 1 if any "
+        "check fails."
+    )
+    # The probe reports configuration problems itself, as failed checks.
+    requires_system_checks = ()
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """Accept storage aliases (default: all) and a timeout for URL fetches."""
+        parser.add_argument("aliases", nargs="*", help="STORAGES aliases to probe (default: all)")
+        parser.add_argument(
+            "--timeout", type=float, default=10.0, help="seconds to wait for each URL fetch"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        """Probe the selected storages and print one line per check."""
+        configs = {config.alias: config for config in configured_storages()}
+        unknown = [alias for alias in options["aliases"] if alias not in configs]
+        if unknown:
+            raise CommandError(
+                f"Unknown storage alias {unknown[0]!r}; STORAGES has: {', '.join(configs)}."
+            )
+        selected = [configs[alias] for alias in options["aliases"]] or list(configs.values())
+        failed: list[str] = []
+        probed = 0
+        for config in selected:
+            results = self._probe(config, options["timeout"], explicit=bool(options["aliases"]))
+            if results is None:
+                continue
+            probed += 1
+            failed += [f"{config.alias}: {r.check}" for r in results if r.status == FAIL]
+        if not probed:
+            raise CommandError("No S3 storage is configured in STORAGES.")
+        if failed:
+            raise CommandError(
+                f"{len(failed)} check{'s' if len(failed) > 1 else ''} failed "
+                f"({', '.join(failed)}).",
+                returncode=1,
+            )
+        self.stdout.write("All checks passed.")
+
+    def _probe(self, config: StorageConfig, timeout: float, explicit: bool) -> list[Result] | None:
+        try:
+            storage = build_storage(config)
+        except (ImproperlyConfigured, ImportError, TypeError, ValueError) as err:
+            self.stdout.write(f"Storage {config.alias!r} ({config.backend})")
+            results = [
+                Result(
+                    "settings",
+                    FAIL,
+                    str(err).replace("\n", " "),
+                    "Correct that setting; 'manage.py check' lists every problem it finds.",
+                )
+            ]
+            self._print(results)
+            return results
+        if storage is None:
+            if explicit:
+                raise CommandError(f"Storage {config.alias!r} ({config.backend}) is not S3.")
+            self.stdout.write(f"Storage {config.alias!r} ({config.backend}): not S3, skipped")
+            return None
+        endpoint = storage.connection.meta.client.meta.endpoint_url
+        self.stdout.write(
+            f"Storage {config.alias!r} ({config.backend}), bucket {storage.bucket_name!r} "
+            f"at {endpoint}"
+        )
+        results = Probe(storage, timeout).run()
+        self._print(results)
+        return results
+
+    def _print(self, results: list[Result]) -> None:
+        for result in results:
+            self.stdout.write(f"  {result.status:<5} {result.check:<12} {result.detail}")
+            if result.fix:
+                self.stdout.write(f"        fix: {result.fix}")
