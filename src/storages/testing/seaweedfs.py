@@ -71,12 +71,27 @@ def find_weed() -> str:
     )
 
 
+#: Ports are drawn below Linux's default ephemeral range (32768-60999): a port
+#: the kernel hands out for outgoing connections can be taken again between our
+#: check and the server's bind, which a busy test run does often.
+_PORT_RANGE = (20000, 32000)
+
+
 def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
+    """Return a TCP port on 127.0.0.1 that is free right now (outside the ephemeral range)."""
+    rng = secrets.SystemRandom()
+    for _ in range(200):
+        port = rng.randrange(*_PORT_RANGE)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+        fallback: int = sock.getsockname()[1]
+        return fallback
 
 
 def _make_self_signed_cert(directory: Path) -> tuple[Path, Path]:
@@ -243,9 +258,16 @@ class SeaweedFS:
             "-webdav=false",
             "-s3.allowDeleteBucketNotEmpty=false",
             "-s3.autoCreateBucket=false",
+            # The Iceberg and Lance servers listen on fixed ports by default.
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
             f"-s3.port={self.s3_port}",
         ]
-        args += [f"-{flag}={free_port()}" for flag in _PORT_FLAGS]
+        ports: set[int] = {self.s3_port}
+        while len(ports) < len(_PORT_FLAGS) + 1:
+            ports.add(free_port())
+        ports.discard(self.s3_port)
+        args += [f"-{flag}={port}" for flag, port in zip(_PORT_FLAGS, sorted(ports), strict=True)]
         if self.tls:
             self.https_port = self.https_port or free_port()
             cert, key = _make_self_signed_cert(data)
