@@ -142,10 +142,8 @@ class FaultProxy:
     def _serve(self, client: socket.socket) -> None:
         with contextlib.closing(client):
             client.settimeout(30)
-            try:
+            with contextlib.suppress(OSError):
                 self._relay(client)
-            except OSError:
-                pass
 
     def _relay(self, client: socket.socket) -> None:
         buffer = bytearray()
