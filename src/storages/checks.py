@@ -159,11 +159,11 @@ def _check_cloudfront_key(obj: str, s: Any) -> Iterator[CheckMessage]:
 
     try:
         signers.signer_from_pem(s.cloudfront_key_id, s.cloudfront_key)
-    except ImproperlyConfigured as err:
-        problem = str(err).replace("\n", " ")
     except (ValueError, TypeError) as err:
         # Never quote the key or the library's text, which may echo parts of it.
         problem = f"the key cannot be loaded ({type(err).__name__})"
+    except ImproperlyConfigured as err:  # no RSA library installed
+        problem = str(err).replace("\n", " ")
     else:
         return
     yield Error(
