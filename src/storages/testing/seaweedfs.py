@@ -137,6 +137,14 @@ def _make_self_signed_cert(directory: Path) -> tuple[Path, Path]:
     return cert_path, key_path
 
 
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        text = path.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.splitlines()[-lines:])
+
+
 @dataclass
 class SeaweedFS:
     """A SeaweedFS ``weed mini`` process serving S3 on 127.0.0.1.
@@ -235,7 +243,12 @@ class SeaweedFS:
             )
 
     def start(self) -> SeaweedFS:
-        """Start the server and wait until a signed ListBuckets succeeds."""
+        """Start the server and wait until a signed ListBuckets succeeds.
+
+        A start that fails (a port taken between our check and the server's
+        bind, say) is retried twice with other ports. After :meth:`stop`,
+        ``start()`` reuses the same S3 port, so existing clients reconnect.
+        """
         if self.running:
             return self
         weed = find_weed()
@@ -245,7 +258,29 @@ class SeaweedFS:
         else:
             data = Path(self.data_dir)
         (data / "log").mkdir(parents=True, exist_ok=True)
-        self.s3_port = self.s3_port or self.port or free_port()
+        keep_s3_port = bool(self.port or self.s3_port)
+        self._socks_before = set(glob.glob(os.path.join(tempfile.gettempdir(), "seaweedfs-*.sock")))
+        for attempt in range(3):
+            if not keep_s3_port:
+                self.s3_port = free_port()
+            self.s3_port = self.s3_port or self.port or free_port()
+            self._launch(weed, data)
+            try:
+                self._wait_ready()
+                return self
+            except SeaweedFSError as err:
+                self._terminate()
+                if attempt == 2:
+                    log = _tail(data / "log" / "stdout.log")
+                    self.stop()
+                    raise SeaweedFSError(f"{err}\nLast lines of its log:\n{log}") from err
+                logger.debug("SeaweedFS did not start (attempt %d); retrying", attempt + 1)
+            except BaseException:
+                self.stop()
+                raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _launch(self, weed: str, data: Path) -> None:
         args = [
             weed,
             f"-logdir={data / 'log'}",
@@ -284,7 +319,6 @@ class SeaweedFS:
         env["AWS_ACCESS_KEY_ID"] = self.access_key
         env["AWS_SECRET_ACCESS_KEY"] = self.secret_key
         env["GOMEMLIMIT"] = self.memory_limit
-        self._socks_before = set(glob.glob(os.path.join(tempfile.gettempdir(), "seaweedfs-*.sock")))
         logger.debug("Starting SeaweedFS on port %d with data in %s", self.s3_port, data)
         with open(data / "log" / "stdout.log", "ab") as out:
             self.process = subprocess.Popen(
@@ -296,12 +330,6 @@ class SeaweedFS:
                 cwd=str(data),
                 start_new_session=True,
             )
-        try:
-            self._wait_ready()
-        except BaseException:
-            self.stop()
-            raise
-        return self
 
     def _wait_ready(self) -> None:
         from botocore.config import Config
@@ -330,20 +358,25 @@ class SeaweedFS:
         base = self._tmp.name if self._tmp is not None else str(self.data_dir)
         return os.path.join(base, "log")
 
+    def _terminate(self, timeout: float = 15.0) -> None:
+        """Stop the process by its PID: SIGTERM, then SIGKILL after ``timeout``."""
+        process = self.process
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()
+                process.wait(timeout=5)
+        self.process = None
+
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the server by its PID (SIGTERM, then SIGKILL) and clean up."""
-        process = self.process
-        if process is not None:
-            if process.poll() is None:
-                with contextlib.suppress(ProcessLookupError):
-                    process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(ProcessLookupError):
-                        process.kill()
-                    process.wait(timeout=5)
-            self.process = None
+        self._terminate(timeout)
         after = set(glob.glob(os.path.join(tempfile.gettempdir(), "seaweedfs-*.sock")))
         for sock in after - self._socks_before:
             with contextlib.suppress(OSError):
