@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Set up a virtualenv (if needed) and run the demo against an embedded SeaweedFS server.
+# Set up a virtualenv (if needed) and run the demo site on an embedded local S3 server (SeaweedFS).
+# Usage: ./scripts/demo.sh [--port 8000] [--noreload] [--data-dir DIR]
+#        ./scripts/demo.sh COMMAND ...   # a manage.py command against the demo, e.g. s3probe
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
@@ -8,4 +10,4 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[seaweedfs]"
-exec "$VENV/bin/python" example/quick_demo.py "$@"
+exec "$VENV/bin/python" example/run.py "$@"

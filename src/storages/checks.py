@@ -203,8 +203,8 @@ def _url_warnings(
     ):
         yield checks.Warning(
             f"querystring_expire is {s.querystring_expire} seconds, more than the "
-            f"{MAX_PRESIGNED_EXPIRY} (7 days) S3 accepts for a presigned URL: "
-            "S3 refuses every URL this storage makes.",
+            f"{MAX_PRESIGNED_EXPIRY} (7 days) S3 accepts for a Signature Version 4 "
+            "presigned URL: S3 refuses such URLs.",
             hint=f"Set {_names(s, 'querystring_expire')} to {MAX_PRESIGNED_EXPIRY} or less.",
             obj=obj,
             id="storages.W005",

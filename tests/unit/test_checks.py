@@ -296,11 +296,14 @@ def test_acl_on_aws_endpoint_is_not_w004() -> None:
 def test_expiry_beyond_seven_days_is_w005() -> None:
     assert messages(default=storage(**GOOD_MEDIA, querystring_expire=604801)) == [
         "STORAGES['default']: (storages.W005) querystring_expire is 604801 seconds, more than "
-        "the 604800 (7 days) S3 accepts for a presigned URL: S3 refuses every URL this storage "
-        "makes.\n"
+        "the 604800 (7 days) S3 accepts for a Signature Version 4 presigned URL: S3 refuses "
+        "such URLs.\n"
         "\tHINT: Set AWS_QUERYSTRING_EXPIRE / querystring_expire to 604800 or less."
     ]
     assert messages(default=storage(**GOOD_MEDIA, querystring_expire=604800)) == []
+    # Legacy SigV2 URLs ("s3") have no such limit.
+    options = {**GOOD_MEDIA, "querystring_expire": 604801, "signature_version": "s3"}
+    assert messages(default=storage(**options)) == []
 
 
 def test_presigned_static_urls_are_w006() -> None:
