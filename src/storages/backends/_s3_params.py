@@ -8,7 +8,10 @@ from typing import Any
 
 from boto3.s3.transfer import S3Transfer
 
-__all__ = ["filter_download_params", "write_parameters"]
+__all__ = ["MAX_KEY_BYTES", "check_key", "filter_download_params", "write_parameters"]
+
+#: S3's longest object key, in bytes of UTF-8.
+MAX_KEY_BYTES = 1024
 
 _ALLOWED_DOWNLOAD_ARGS = frozenset(S3Transfer.ALLOWED_DOWNLOAD_ARGS)
 
@@ -43,3 +46,27 @@ def write_parameters(
     if "ACL" not in params and default_acl:
         params["ACL"] = default_acl
     return params
+
+
+def _shown(key: str) -> str:
+    return repr(key if len(key) <= 60 else key[:57] + "...")
+
+
+def check_key(key: str) -> str:
+    """Return ``key`` if S3 can store it; raise ValueError with the reason otherwise.
+
+    S3 keys are at most 1024 bytes of UTF-8. A NUL character cannot travel in
+    S3's XML listings, and a lone surrogate cannot be encoded at all.
+    """
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError as err:
+        raise ValueError(f"The name {_shown(key)} is not valid Unicode text.") from err
+    if size > MAX_KEY_BYTES:
+        raise ValueError(
+            f"The key {_shown(key)} is {size} bytes of UTF-8; S3 keys are at most "
+            f"{MAX_KEY_BYTES} bytes."
+        )
+    if "\x00" in key:
+        raise ValueError(f"The name {_shown(key)} contains a NUL character.")
+    return key

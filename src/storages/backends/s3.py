@@ -46,7 +46,7 @@ from ._s3_connections import S3ConnectionMixin
 from ._s3_errors import is_not_found, not_found_as_missing
 from ._s3_file import S3File
 from ._s3_options import S3_OPTIONS, S3_OPTIONS_BY_NAME
-from ._s3_params import filter_download_params, write_parameters
+from ._s3_params import check_key, filter_download_params, write_parameters
 from ._s3_url import storage_url
 
 __all__ = [
@@ -217,9 +217,10 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
 
     def _normalize_name(self, name: str) -> str:
         try:
-            return safe_join(self.location, name)
+            key = safe_join(self.location, name)
         except ValueError as err:
             raise SuspiciousOperation(f"Attempted access to '{name}' denied.") from err
+        return check_key(key)
 
     def _key(self, name: str) -> str:
         return self._normalize_name(clean_name(name))
