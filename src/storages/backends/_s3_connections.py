@@ -15,6 +15,8 @@ import boto3
 import botocore
 from botocore.config import Config
 
+from .. import _redact
+
 __all__ = ["S3ConnectionMixin"]
 
 #: Instance attributes that are per-process state and never pickled.
@@ -53,6 +55,8 @@ class S3ConnectionMixin:
         )
 
     def _create_resource(self, config: Config) -> Any:
+        # botocore logs credentials at DEBUG level; mask them before any request.
+        _redact.install()
         session = self._create_session()
         return session.resource(
             "s3",
