@@ -35,11 +35,13 @@ STOP_TIMEOUT = 30
 class Demo:
     """``example/run.py`` as a child process, its output collected by a thread."""
 
-    def __init__(self, data_dir: Path, port: int) -> None:
+    def __init__(self, data_dir: Path, port: int, reload: bool) -> None:
         self.port = port
         self.output: list[str] = []
         self._lines: queue.Queue[str | None] = queue.Queue()
-        command = [sys.executable, str(RUN), "--port", str(port), "--noreload"]
+        command = [sys.executable, str(RUN), "--port", str(port)]
+        if not reload:
+            command.append("--noreload")
         self.process = subprocess.Popen(
             [*command, "--data-dir", str(data_dir)],
             stdout=subprocess.PIPE,
@@ -92,9 +94,9 @@ class Demo:
 
 
 @contextlib.contextmanager
-def running_demo(data_dir: Path) -> Iterator[tuple[Demo, str]]:
+def running_demo(data_dir: Path, reload: bool = False) -> Iterator[tuple[Demo, str]]:
     port = free_port()
-    demo = Demo(data_dir, port)
+    demo = Demo(data_dir, port, reload)
     try:
         demo.wait_for(rf"The demo is running: open (http://127\.0\.0\.1:{port}/) \(Ctrl-C")
         yield demo, f"http://127.0.0.1:{port}/"
@@ -204,5 +206,15 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
         assert get(files["report_2026.bin"][1]) == data
         check_static(page)
         assert demo.stop(signal.SIGTERM) == 0
+        assert not process_exists(demo.s3_pid)
+        assert not is_listening(demo.port)
+
+
+def test_demo_with_the_autoreloader_stops_every_process(tmp_path: Path) -> None:
+    # runserver's autoreloader runs the site in a child process; Ctrl-C must stop both.
+    with running_demo(tmp_path / "data", reload=True) as (demo, site):
+        assert "Watching for file changes with StatReloader" in demo.output
+        assert b"Nothing yet: upload a file above." in get(site)
+        assert demo.stop(signal.SIGINT) == 0
         assert not process_exists(demo.s3_pid)
         assert not is_listening(demo.port)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 
 import pytest
 
@@ -152,3 +154,23 @@ def test_memory_storage_without_moto_says_what_to_install(
     result = user_project.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["The in-memory S3 fixtures need moto: pip install 'moto>=5'."])
+
+
+def test_stopping_a_server_keeps_the_sockets_of_a_later_one() -> None:
+    # SeaweedFS talks to itself over unix sockets in the temp dir, named after
+    # each port; a server that stops must remove only its own.
+    first = SeaweedFS().start()
+    try:
+        with SeaweedFS() as second:
+            s3_socket = os.path.join(tempfile.gettempdir(), f"seaweedfs-s3-{second.s3_port}.sock")
+            assert os.path.exists(s3_socket)
+            first.stop()
+            assert os.path.exists(s3_socket)
+            # A new bucket's first write makes the master reach the volume server's socket.
+            second.create_bucket("after-the-other-stopped")
+            client = second.client()
+            client.put_object(Bucket="after-the-other-stopped", Key="k", Body=b"x")
+            body = client.get_object(Bucket="after-the-other-stopped", Key="k")["Body"]
+            assert body.read() == b"x"
+    finally:
+        first.stop()

@@ -16,6 +16,7 @@ import contextlib
 import glob
 import logging
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -174,6 +175,7 @@ class SeaweedFS:
     ca_bundle: str | None = field(default=None, init=False)
     _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, init=False, repr=False)
     _socks_before: set[str] = field(default_factory=set, init=False, repr=False)
+    _ports: set[int] = field(default_factory=set, init=False, repr=False)
 
     @property
     def endpoint_url(self) -> str:
@@ -301,10 +303,12 @@ class SeaweedFS:
         ports: set[int] = {self.s3_port}
         while len(ports) < len(_PORT_FLAGS) + 1:
             ports.add(free_port())
+        self._ports |= ports
         ports.discard(self.s3_port)
         args += [f"-{flag}={port}" for flag, port in zip(_PORT_FLAGS, sorted(ports), strict=True)]
         if self.tls:
             self.https_port = self.https_port or free_port()
+            self._ports.add(self.https_port)
             cert, key = _make_self_signed_cert(data)
             self.ca_bundle = str(cert)
             args += [
@@ -379,8 +383,12 @@ class SeaweedFS:
         self._terminate(timeout)
         after = set(glob.glob(os.path.join(tempfile.gettempdir(), "seaweedfs-*.sock")))
         for sock in after - self._socks_before:
-            with contextlib.suppress(OSError):
-                os.unlink(sock)
+            # Only our own: servers started since ours (parallel test workers, the demo)
+            # made theirs too, and SeaweedFS names each socket after the port it serves.
+            match = re.search(r"-(\d+)\.sock$", sock)
+            if match and int(match[1]) in self._ports:
+                with contextlib.suppress(OSError):
+                    os.unlink(sock)
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
