@@ -5,6 +5,7 @@
 starts inherits.
 """
 
+import json
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -58,6 +59,9 @@ STORAGES = {
             "bucket_name": "demo-media",
             "file_overwrite": False,
             "querystring_expire": 600,
+            # To see the checks and the probe catch a mistake, e.g.:
+            # DEMO_MEDIA_OPTIONS='{"default_acl": "public-read"}' ./scripts/demo.sh s3probe
+            **json.loads(os.environ.get("DEMO_MEDIA_OPTIONS", "{}")),
         },
     },
     "staticfiles": {

@@ -239,14 +239,17 @@ class Probe:
     def region(self) -> tuple[str, str]:
         configured = self.client.meta.region_name
         reported = self.bucket_region
+        signed_for = f"requests are signed for {configured!r}"
         if reported is None:
-            location = self._call("get_bucket_location", Bucket=self.bucket)
+            try:
+                location = self._call("get_bucket_location", Bucket=self.bucket)
+            except ClientError as err:
+                if _code(err) not in ("AccessDenied", "NotImplemented"):
+                    raise
+                return SKIP, f"not reported ({_code(err)} to GetBucketLocation); {signed_for}"
             constraint = location.get("LocationConstraint")
             if not constraint and self.storage.endpoint_url:
-                return (
-                    SKIP,
-                    f"the store does not report one; requests are signed for {configured!r}",
-                )
+                return SKIP, f"the store does not report one; {signed_for}"
             # S3 answers no constraint for us-east-1 and "EU" for the oldest eu-west-1 buckets.
             reported = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(
                 constraint, constraint
