@@ -264,10 +264,12 @@ class Probe:
     def clock(self) -> tuple[str, str]:
         if self.server_date is None:
             return SKIP, "no answer from the server to compare with"
-        skew = self.server_date - self.local_time
+        # Date has whole seconds, truncated: half a second is the best guess of the rest.
+        skew = self.server_date + 0.5 - self.local_time
         if abs(skew) < 2:
             return OK, "within 2 s of the server's clock"
-        text = f"{abs(skew):.0f} s {'behind' if skew > 0 else 'ahead of'} the server's clock"
+        amount = f"{abs(skew) / 60:.0f} min" if abs(skew) >= 120 else f"{abs(skew):.0f} s"
+        text = f"{amount} {'behind' if skew > 0 else 'ahead of'} the server's clock"
         if abs(skew) >= MAX_CLOCK_SKEW:
             raise FailedCheckError(
                 f"this machine's clock is {text}",
