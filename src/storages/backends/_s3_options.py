@@ -254,6 +254,22 @@ S3_OPTIONS: tuple[Option, ...] = (
         check=v.optional(v.instance_of("str or os.PathLike", str, os.PathLike)),
         extension=True,
     ),
+    # Static files
+    Option(
+        "collectstatic_listing",
+        "Inside collectstatic, answer exists()/get_modified_time() from one bucket listing.",
+        default=True,
+        settings=("AWS_S3_COLLECTSTATIC_LISTING",),
+        check=v.boolean,
+        extension=True,
+    ),
+    Option(
+        "hashed_files_cache_control",
+        "Cache-Control for the hashed files S3ManifestStaticStorage writes; None adds none.",
+        settings=("AWS_S3_HASHED_FILES_CACHE_CONTROL",),
+        check=v.optional(v.text),
+        extension=True,
+    ),
 )
 
 S3_OPTIONS_BY_NAME: dict[str, Option] = {option.name: option for option in S3_OPTIONS}

@@ -45,8 +45,11 @@ except ImportError as err:  # pragma: no cover - boto3 is a dependency
 from ._s3_connections import S3ConnectionMixin
 from ._s3_errors import is_not_found, not_found_as_missing
 from ._s3_file import S3File
+from ._s3_listing import body_digest
+from ._s3_listing_scope import ListingMixin
 from ._s3_options import S3_OPTIONS, S3_OPTIONS_BY_NAME
 from ._s3_params import check_key, filter_download_params, write_parameters
+from ._s3_static import StaticManifestMixin
 from ._s3_url import storage_url
 
 __all__ = [
@@ -80,7 +83,7 @@ USE_THREADS_DEPRECATION = (
 
 
 @deconstructible(path="storages.backends.s3.S3Storage")
-class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
+class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStorage):
     """Django storage for Amazon S3 and S3-compatible object stores.
 
     Settings come from ``OPTIONS``, class attributes, Django settings and
@@ -126,6 +129,8 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
     client_config: Config
     file_buffer_size: int | None
     file_upload_temp_dir: str | None
+    collectstatic_listing: bool
+    hashed_files_cache_control: str | None
 
     def __init__(self, **settings: Any) -> None:
         signer = settings.pop("cloudfront_signer", _OMITTED)
@@ -251,10 +256,8 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
         with not_found_as_missing(key):
             return S3File(key, mode, self)
 
-    def _save(self, name: str, content: Any) -> str:
-        cleaned = clean_name(name)
-        key = self._normalize_name(cleaned)
-        params = self._get_write_parameters(key, content)
+    def _upload_body(self, content: Any, params: dict[str, Any]) -> Any:
+        """Return the stream to upload for ``content``; gzip it (and say so in ``params``)."""
         if is_seekable(content):
             content.seek(0, 0)
         # Fix: sizing a text stream by seeking sends the wrong length for non-ASCII text.
@@ -267,6 +270,18 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
         ):
             body = self._compress_content(body)
             params["ContentEncoding"] = "gzip"
+        return body
+
+    def _save(self, name: str, content: Any) -> str:
+        cleaned = clean_name(name)
+        key = self._normalize_name(cleaned)
+        params = self._get_write_parameters(key, content)
+        # Inside collectstatic (or listing_view()): skip bytes S3 already holds; see _s3_listing.
+        view = self._active_listing()
+        digest = body_digest(self, content, params) if view is not None else None
+        if view is not None and view.holds(key, digest):
+            return cleaned
+        body = self._upload_body(content, params)
         obj = self.bucket.Object(key)
         # The uploader closes what it is given; the caller's file must stay open.
         original_close = body.close
@@ -275,19 +290,34 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
             obj.upload_fileobj(body, ExtraArgs=params, Config=self.transfer_config)
         finally:
             body.close = original_close
+        if view is not None:
+            view.saved(key, digest)
         return cleaned
 
     def delete(self, name: str) -> None:
         """Delete ``name``; deleting a missing file is not an error."""
+        key = self._key(name)
+        view = self._active_listing()
+        if view is not None and view.defer_delete(key):
+            return  # not stored, or replaced by the save that follows (_s3_listing)
         try:
-            self.bucket.Object(self._key(name)).delete()
+            self.bucket.Object(key).delete()
         except ClientError as err:
             if not is_not_found(err):
                 raise
+        if view is not None:
+            view.deleted(key)
 
     def exists(self, name: str) -> bool:
-        """Return True if an object with exactly this key exists (a HEAD request)."""
+        """Return True if an object with exactly this key exists (a HEAD request).
+
+        Inside collectstatic (or ``listing_view()``) the answer comes from one
+        listing instead, and is also True for a "directory" with files under it.
+        """
         key = self._key(name)
+        view = self._active_listing()
+        if view is not None:
+            return view.exists(key)
         try:
             self.connection.meta.client.head_object(
                 Bucket=self.bucket_name,
@@ -305,6 +335,9 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
         path = self._key(name)
         if path and not path.endswith("/"):
             path += "/"
+        view = self._active_listing()
+        if view is not None:
+            return view.listdir(path)
         directories: list[str] = []
         files: list[str] = []
         paginator = self.connection.meta.client.get_paginator("list_objects")
@@ -328,8 +361,13 @@ class S3Storage(S3ConnectionMixin, CompressStorageMixin, BaseStorage):
     def get_modified_time(self, name: str) -> datetime:
         """Return the last-modified time: aware UTC with USE_TZ, else naive local time."""
         key = self._key(name)
-        with not_found_as_missing(key):
-            modified: datetime = self.bucket.Object(key).last_modified
+        view = self._active_listing()
+        listed = view.last_modified(key) if view is not None else None
+        if listed is not None:
+            modified = listed
+        else:
+            with not_found_as_missing(key):
+                modified = self.bucket.Object(key).last_modified
         return modified if setting("USE_TZ") else make_naive(modified)
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
@@ -358,5 +396,5 @@ class S3StaticStorage(S3Storage):
 
 
 @deconstructible(path="storages.backends.s3.S3ManifestStaticStorage")
-class S3ManifestStaticStorage(ManifestFilesMixin, S3StaticStorage):  # type: ignore[misc]
+class S3ManifestStaticStorage(StaticManifestMixin, ManifestFilesMixin, S3StaticStorage):  # type: ignore[misc]
     """S3 static storage with Django's hashed names and ``staticfiles.json`` manifest."""

@@ -1,0 +1,134 @@
+"""Concurrent uploads for the app's ``collectstatic``: a bounded pool on one client.
+
+boto3 *clients* are thread-safe (resources are not), so the workers share one
+client instead of building a session and resource each, which costs far more
+than uploading a small static file. Each upload sends what
+``S3Storage._save`` would send: the same key, the same parameters from
+``_get_write_parameters`` (so ``get_object_parameters`` overrides apply) and
+the same body, gzipped where the settings say so. Files below the transfer
+config's multipart threshold go out as one PutObject, the request
+``upload_fileobj`` would make for them; larger ones go through
+``upload_fileobj`` itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.config import Config
+from django.core.files.storage import Storage
+from django.core.files.utils import validate_file_name
+
+from ..backends._s3_listing import ListingView, body_digest
+from ..backends.s3 import S3Storage
+
+__all__ = ["DEFAULT_WORKERS", "UploadResult", "Uploader"]
+
+logger = logging.getLogger(__name__)
+
+#: Uploads in flight at once; below botocore's default of 10 pooled connections.
+DEFAULT_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    """What happened to one file."""
+
+    #: The destination name (collectstatic's ``prefixed_path``).
+    name: str
+    #: The path in the source storage.
+    path: str
+    #: False when S3 already held the same bytes, so nothing was sent.
+    uploaded: bool = False
+    error: BaseException | None = None
+
+
+def _pool_client(storage: S3Storage, workers: int) -> Any:
+    config = storage.client_config
+    # botocore's default pool holds 10 connections.
+    if (getattr(config, "max_pool_connections", None) or 10) >= workers:
+        return storage.connection.meta.client
+    # More workers than pooled connections would make urllib3 drop connections.
+    merged = config.merge(Config(max_pool_connections=workers))
+    return storage._create_resource(merged).meta.client
+
+
+class Uploader:
+    """Upload static files to an S3 storage from a bounded pool of threads.
+
+    :meth:`results` waits for every upload; :meth:`close` stops the pool.
+    """
+
+    def __init__(
+        self, storage: S3Storage, view: ListingView, workers: int, skip_identical: bool = True
+    ) -> None:
+        self._storage = storage
+        self._view = view
+        self._skip_identical = skip_identical
+        self._client = _pool_client(storage, workers)
+        operation = self._client.meta.service_model.operation_model("PutObject")
+        self._put_arguments = frozenset(operation.input_shape.members)
+        # A subclass that overrides how files are saved gets its own code run.
+        self._own_save = type(storage)._save is not S3Storage._save or (
+            type(storage).save is not Storage.save
+        )
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="collectstatic-upload")
+        self._futures: list[Future[UploadResult]] = []
+
+    def close(self) -> None:
+        """Stop the pool: cancel uploads not started, wait for those running."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, name: str, source_storage: Storage, path: str) -> None:
+        """Queue the upload of ``path`` from ``source_storage`` as ``name``."""
+        self._futures.append(self._pool.submit(self._copy, name, source_storage, path))
+
+    def results(self) -> list[UploadResult]:
+        """Wait for every queued upload; return their results in submission order."""
+        results = [future.result() for future in self._futures]
+        self._futures = []
+        return results
+
+    def _copy(self, name: str, source_storage: Storage, path: str) -> UploadResult:
+        try:
+            with source_storage.open(path) as content:
+                uploaded = self._upload(name, content)
+        except Exception as err:  # reported per file by the command
+            return UploadResult(name, path, error=err)
+        return UploadResult(name, path, uploaded=uploaded)
+
+    def _upload(self, name: str, content: Any) -> bool:
+        storage = self._storage
+        validate_file_name(name, allow_relative_path=True)
+        key = storage._key(name)
+        if self._own_save:
+            storage.save(name, content)
+            self._view.saved(key, None)
+            return True
+        params = storage._get_write_parameters(key, content)
+        size = getattr(content, "size", None)
+        threshold = storage.transfer_config.multipart_threshold
+        digest: str | None
+        if size is not None and size < threshold and self._put_arguments.issuperset(params):
+            data = storage._upload_body(content, params).read()
+            digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+            if self._identical(key, digest):
+                return False
+            self._client.put_object(Bucket=storage.bucket_name, Key=key, Body=data, **params)
+        else:
+            digest = body_digest(storage, content, params)
+            if self._identical(key, digest):
+                return False
+            body = storage._upload_body(content, params)
+            self._client.upload_fileobj(
+                body, storage.bucket_name, key, ExtraArgs=params, Config=storage.transfer_config
+            )
+        self._view.saved(key, digest)
+        return True
+
+    def _identical(self, key: str, digest: str | None) -> bool:
+        return self._skip_identical and digest is not None and self._view.digest(key) == digest

@@ -1,0 +1,215 @@
+"""``collectstatic`` from the optional ``"storages"`` app: Django's, faster on S3.
+
+List ``"storages"`` *before* ``"django.contrib.staticfiles"`` in
+``INSTALLED_APPS`` for this command to replace Django's. It takes every
+option of Django's command and, when the staticfiles storage is an
+``S3Storage``:
+
+* answers "is it there, and how old is it?" from one listing of the bucket;
+* uploads from a bounded pool of threads sharing one client (``--workers``);
+  every failed file is reported and the command then fails;
+* skips a file whose bytes S3 already holds (local MD5 against the listed
+  ETag) even when its modified time changed, as after a fresh checkout
+  (``--upload-unchanged`` turns this off);
+* clears (``--clear``) with DeleteObjects, 1,000 keys a request.
+
+With any other storage it is Django's command, unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.staticfiles.management.commands import collectstatic
+from django.core.files.storage import Storage
+from django.core.management.base import CommandError, CommandParser
+from django.utils.functional import LazyObject, empty
+
+from ...backends._s3_listing import ListingView
+from ...backends.s3 import S3Storage
+from .._uploads import DEFAULT_WORKERS, Uploader, UploadResult
+
+__all__ = ["Command"]
+
+
+def _s3_destination(storage: Any) -> S3Storage | None:
+    if isinstance(storage, LazyObject):
+        if storage._wrapped is empty:
+            storage._setup()
+        storage = storage._wrapped
+    return storage if isinstance(storage, S3Storage) else None
+
+
+def _clear_order(key: str) -> tuple[tuple[int, str], ...]:
+    # Django's clear_dir() deletes a directory's files, then descends into its
+    # subdirectories, each level in listing order; sort keys the same way.
+    parts = key.split("/")
+    return (*((1, part) for part in parts[:-1]), (0, parts[-1]))
+
+
+@dataclass
+class _S3Run:
+    storage: S3Storage
+    view: ListingView
+    uploader: Uploader
+    found: dict[str, tuple[Storage, str]] = field(default_factory=dict)
+
+
+class Command(collectstatic.Command):
+    """Django's collectstatic, with concurrent uploads and batched deletes on S3."""
+
+    help = (
+        "Collect static files in a single location. On S3: one listing, concurrent "
+        "uploads, no upload of bytes already stored, and batched deletes for --clear."
+    )
+    _s3: _S3Run | None = None
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        """Add Django's options, then ``--workers`` and ``--upload-unchanged``."""
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=DEFAULT_WORKERS,
+            help="How many uploads to run at once on S3 (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--upload-unchanged",
+            action="store_false",
+            dest="skip_identical",
+            help="Upload files even when S3 already holds the same bytes, for example "
+            "after changing upload parameters such as CacheControl.",
+        )
+
+    def set_options(self, **options: Any) -> None:
+        """Read Django's options and ours."""
+        super().set_options(**options)
+        self.workers = options.get("workers", DEFAULT_WORKERS)
+        if self.workers < 1:
+            raise CommandError(f"--workers must be at least 1; got {self.workers}.")
+        self.skip_identical = options.get("skip_identical", True)
+
+    def collect(self) -> dict[str, list[str]]:
+        """Collect as Django does; on S3, upload concurrently and post-process at the end."""
+        storage = _s3_destination(self.storage)
+        if storage is None:
+            result: dict[str, list[str]] = super().collect()
+            return result
+        wants_post_process = self.post_process
+        with (
+            storage.listing_view() as view,
+            contextlib.closing(
+                Uploader(storage, view, self.workers, self.skip_identical)
+            ) as uploader,
+        ):
+            self._s3 = run = _S3Run(storage, view, uploader)
+            # Django's collect() post-processes right after queueing; the
+            # uploads must finish first, so post-processing runs below.
+            self.post_process = False
+            try:
+                super().collect()
+            finally:
+                self.post_process = wants_post_process
+            self._finish(uploader.results())
+            if wants_post_process and hasattr(self.storage, "post_process"):
+                self._post_process(run.found)
+        self._s3 = None
+        return {
+            "modified": self.copied_files + self.symlinked_files,
+            "unmodified": self.unmodified_files,
+            "post_processed": self.post_processed_files,
+        }
+
+    def clear_dir(self, path: str) -> None:
+        """Delete every file under ``path``, 1,000 keys a request on S3."""
+        run = self._s3
+        if run is None:
+            return super().clear_dir(path)
+        base = run.storage._key(path)
+        base = base if not base or base.endswith("/") else base + "/"
+        # Like Django's clear_dir(), leave "directory" marker keys ("css/") alone.
+        stored = run.view.stored_keys()
+        keys = sorted(
+            (key for key in stored if key.startswith(base) and not key.endswith("/")),
+            key=_clear_order,
+        )
+        names = {key: key[len(run.view.prefix) :] for key in keys}
+        for key in keys:
+            verb = "Pretending to delete" if self.dry_run else "Deleting"
+            self.log(f"{verb} '{names[key]}'", level=1)
+        if self.dry_run or not keys:
+            return None
+        failures = run.view.delete_many(keys)
+        for key, reason in failures:
+            self.stderr.write(f"Could not delete '{names[key]}': {reason}")
+        if failures:
+            raise CommandError(f"{len(failures)} of {len(keys)} files could not be deleted.")
+        return None
+
+    def copy_file(self, path: str, prefixed_path: str, source_storage: Storage) -> None:
+        """Queue the upload of ``path`` unless S3's copy is at least as new."""
+        run = self._s3
+        if run is None:
+            return super().copy_file(path, prefixed_path, source_storage)
+        if prefixed_path in self.copied_files:
+            return self.log(f"Skipping '{path}' (already copied earlier)")
+        run.found[prefixed_path] = (source_storage, path)
+        if self._unmodified(path, prefixed_path, source_storage):
+            return None
+        source_path = source_storage.path(path)
+        if self.dry_run:
+            self.log(f"Pretending to copy '{source_path}'", level=1)
+        else:
+            self.log(f"Copying '{source_path}'", level=2)
+            run.uploader.submit(prefixed_path, source_storage, path)
+        self.copied_files.append(prefixed_path)
+        return None
+
+    def _unmodified(self, path: str, prefixed_path: str, source_storage: Storage) -> bool:
+        # Django's delete_file() test, without its delete: a PUT replaces the object.
+        if not self.storage.exists(prefixed_path):
+            return False
+        try:
+            target_modified = self.storage.get_modified_time(prefixed_path)
+            source_modified = source_storage.get_modified_time(path)
+        except (OSError, NotImplementedError):
+            return False
+        # Whole seconds, as Django compares them (S3 keeps no more).
+        if target_modified.replace(microsecond=0) < source_modified.replace(microsecond=0):
+            return False
+        if prefixed_path not in self.unmodified_files:
+            self.unmodified_files.append(prefixed_path)
+        self.log(f"Skipping '{path}' (not modified)")
+        return True
+
+    def _finish(self, results: list[UploadResult]) -> None:
+        identical = {result.name for result in results if not result.error and not result.uploaded}
+        failed = [result for result in results if result.error is not None]
+        for result in results:
+            if result.name in identical:
+                self.log(f"Skipping '{result.path}' (S3 already holds the same bytes)")
+        for result in failed:
+            self.stderr.write(f"Could not copy '{result.path}': {result.error}")
+        not_copied = identical | {result.name for result in failed}
+        self.copied_files = [name for name in self.copied_files if name not in not_copied]
+        self.unmodified_files += [result.name for result in results if result.name in identical]
+        if failed:
+            raise CommandError(
+                f"{len(failed)} of {len(results)} static files could not be copied."
+            ) from failed[0].error
+
+    def _post_process(self, found: dict[str, tuple[Storage, str]]) -> None:
+        # What Django's collect() does after copying, with the same messages.
+        processor = self.storage.post_process(found, dry_run=self.dry_run)
+        for original_path, processed_path, processed in processor:
+            if isinstance(processed, Exception):
+                self.stderr.write(f"Post-processing '{original_path}' failed!")
+                self.stderr.write()
+                raise processed
+            if processed:
+                self.log(f"Post-processed '{original_path}' as '{processed_path}'", level=2)
+                self.post_processed_files.append(original_path)
+            else:
+                self.log(f"Skipped post-processing '{original_path}'")
