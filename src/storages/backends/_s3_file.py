@@ -1,4 +1,4 @@
-"""S3File: a Django File over one S3 object, read through a spooled buffer, written as parts."""
+"""S3File: a Django File over one S3 object, read in ranges, written as background parts."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ import tempfile
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
 from django.core.files.base import File
 from django.utils.deconstruct import deconstructible
 
 from ..compress import CompressedFileMixin
-from ..utils import to_bytes
-from ._s3_errors import is_not_found
-from ._s3_options import MIN_PART_SIZE
+from ._s3_errors import not_found_as_missing
+from ._s3_file_write import WriteModeMixin
 from ._s3_params import filter_download_params
+from ._s3_reader import PIECE_SIZE, ObjectChangedError, RangeReader
 
 if TYPE_CHECKING:
     from .s3 import S3Storage
@@ -33,16 +32,25 @@ else:  # Django's classes are not generic at run time.
 
 
 @deconstructible
-class S3File(CompressedFileMixin, _File):
+class S3File(WriteModeMixin, CompressedFileMixin, _File):
     """A file stored in S3, as returned by ``storage.open(name, mode)``.
 
-    Read modes ("r", "rb") load the object's metadata at open (so a missing
-    object raises FileNotFoundError there) and download into a
-    ``SpooledTemporaryFile``. Write modes ("w", "wb") send a multipart upload
-    whose parts are at least ``buffer_size`` (and at least 5 MiB, S3's
-    minimum); closing completes it, and leaving a ``with`` block by an
-    exception aborts it, so no partial object ever appears.
+    Read modes ("r", "rb") make one HEAD request at open (a missing object
+    raises FileNotFoundError there) and then fetch only the byte ranges that
+    reads need; ``read()`` of everything fetches in parallel. Accessing
+    ``.file`` downloads the whole object into a ``SpooledTemporaryFile``, as
+    django-storages does. If the object is replaced while it is being read,
+    reads raise :attr:`ObjectChangedError` instead of mixing two versions.
+
+    Write modes ("w", "wb") send a multipart upload whose parts are at least
+    ``buffer_size`` (and at least 5 MiB, S3's minimum), uploaded in the
+    background while you write. Closing completes it. Leaving a ``with``
+    block by an exception, or any failed request, aborts it, so no partial
+    object ever appears, and ``close()`` raises the failure.
     """
+
+    #: Raised by reads when the object changed after the file was opened.
+    ObjectChangedError = ObjectChangedError
 
     def __init__(
         self, name: str, mode: str, storage: S3Storage, buffer_size: int | None = None
@@ -55,21 +63,20 @@ class S3File(CompressedFileMixin, _File):
         self.obj = storage.bucket.Object(name)
         if "w" not in self._mode:
             # A HEAD now, so a missing object fails at open; carries SSE-C parameters.
-            self.obj.load(**filter_download_params(storage.get_object_parameters(self.name)))
+            self.obj.load(**self._download_params())
         self._closed = False
         self._file: Any = None
-        self._parts: list[dict[str, Any]] | None = None
-        self.buffer_size = buffer_size or storage.file_buffer_size or MIN_PART_SIZE
+        self._reader: Any = None  # the decoded stream over a RangeReader, built on first read
+        self._owned: list[Any] = []  # streams under a GzipFile, which never closes them
+        self._reload = False  # set by close(): a later read sees the object as it is then
+        self.buffer_size = buffer_size or storage.file_buffer_size
         self._reset_write_state()
 
-    def _reset_write_state(self) -> None:
-        self._multipart: Any = None
-        self._raw_bytes_written = 0
-        self._write_counter = 0
-        self._is_dirty = False
-        self._flushed_bytes = 0
+    def _download_params(self) -> dict[str, Any]:
+        # Keep: reads pass the location-relative name, writes the full key.
+        return filter_download_params(self._storage.get_object_parameters(self.name))
 
-    # -- the buffer -------------------------------------------------------
+    # -- the buffer and the reading stream ---------------------------------
 
     def _new_buffer(self) -> tempfile.SpooledTemporaryFile[bytes]:
         storage = self._storage
@@ -81,24 +88,10 @@ class S3File(CompressedFileMixin, _File):
         return spooled
 
     def _get_file(self) -> Any:
-        if self._file is None:
-            buffer = self._new_buffer()
-            self._file = buffer
-            if "r" in self._mode:
-                self._is_dirty = False
-                storage = self._storage
-                self.obj.download_fileobj(
-                    buffer,
-                    ExtraArgs=filter_download_params(storage.get_object_parameters(self.name)),
-                    Config=storage.transfer_config,
-                )
-                buffer.seek(0)
-                decoded: Any = buffer
-                if storage.gzip and self.obj.content_encoding == "gzip":
-                    decoded = self._decompress_file(mode="rb", file=buffer, mtime=0.0)
-                if "b" not in self._mode:
-                    decoded = io.TextIOWrapper(decoded, encoding="utf-8")
-                self._file = decoded
+        if "w" in self._mode:
+            self._part_buffer()
+        elif self._file is None:
+            self._file = self._download() if "r" in self._mode else self._new_buffer()
         self._closed = False
         return self._file
 
@@ -107,198 +100,202 @@ class S3File(CompressedFileMixin, _File):
 
     file = property(_get_file, _set_file)
 
+    def _download(self) -> Any:
+        """Return the whole object in a spooled buffer, decoded, at the reading position."""
+        reader, self._reader = self._reader, None
+        position = reader.tell() if reader is not None else 0
+        self._close_streams(reader)
+        buffer = self._new_buffer()
+        with self._range_reader() as raw:
+            raw.copy_to(buffer)
+        buffer.seek(0)
+        stream = self._decode(buffer)
+        logger.debug("Downloaded all of %s into a spooled buffer", self.name)
+        if position:
+            stream.seek(position)  # where the ranged reads had got to
+        return stream
+
+    def _range_reader(self) -> RangeReader:
+        if self._reload:
+            # After close(), reading again reads the object as it is now.
+            with not_found_as_missing(self.obj.key):
+                self.obj.load(**self._download_params())
+            self._reload = False
+        storage = self._storage
+        return RangeReader(
+            self.obj.meta.client,
+            self.obj.bucket_name,
+            self.obj.key,
+            size=self.obj.content_length,
+            etag=self.obj.e_tag,
+            params=self._download_params(),
+            read_ahead=storage.file_read_ahead_size,
+            transfer_config=storage.transfer_config,
+        )
+
+    def _decode(self, stream: Any) -> Any:
+        if self._storage.gzip and self.obj.content_encoding == "gzip":
+            self._owned.append(stream)
+            stream = self._decompress_file(mode="rb", file=stream, mtime=0.0)
+        if "b" not in self._mode:
+            # Fix: text reads of gzip objects are str too. Universal newlines, as io.
+            stream = io.TextIOWrapper(stream, encoding="utf-8")
+        return stream
+
+    def _stream(self) -> Any:
+        """Return what reads, seeks and the io queries go to, without downloading anything."""
+        if "r" not in self._mode or self._file is not None:
+            return self.file
+        if self._reader is None:
+            self._reader = self._decode(io.BufferedReader(self._range_reader(), PIECE_SIZE))
+        self._closed = False
+        return self._reader
+
     @property
     def closed(self) -> bool:
-        """True once ``close()`` has run (and until the buffer is touched again)."""
+        """True once ``close()`` has run (and until the file is used again)."""
         return self._closed
 
-    # -- reading ----------------------------------------------------------
+    # -- reading ------------------------------------------------------------
 
-    def read(self, *args: Any) -> Any:
-        """Read from the object."""
+    def _check_readable(self) -> None:
         if "r" not in self._mode:
             raise AttributeError("File was not opened in read mode.")
-        return self.file.read(*args)
+
+    def read(self, *args: Any) -> Any:
+        """Read from the object: ``read(n)`` fetches a range, ``read()`` the rest."""
+        self._check_readable()
+        return self._stream().read(*args)
 
     def readline(self, *args: Any) -> Any:
         """Read one line from the object."""
-        if "r" not in self._mode:
-            raise AttributeError("File was not opened in read mode.")
-        return self.file.readline(*args)
+        self._check_readable()
+        return self._stream().readline(*args)
 
     def readlines(self, hint: int = -1, /) -> list[Any]:
         """Return the remaining lines, from the current position, with their endings.
 
         ``hint`` is accepted for io compatibility and ignored, as in django-storages.
         """
-        if "r" not in self._mode:
-            raise AttributeError("File was not opened in read mode.")
-        lines: list[Any] = self.file.read().splitlines(keepends=True)
+        self._check_readable()
+        lines: list[Any] = self._stream().read().splitlines(keepends=True)
         return lines
 
-    # -- writing ----------------------------------------------------------
+    def readinto(self, buffer: Any) -> Any:
+        """Read into ``buffer`` (binary modes); return the number of bytes read."""
+        return self._stream().readinto(buffer)
 
-    @property
-    def _part_size(self) -> int:
-        # Fix: S3 rejects parts below 5 MiB (EntityTooSmall) except the last one.
-        return max(self.buffer_size or 0, MIN_PART_SIZE)
+    def flush(self) -> None:
+        """Wait for the parts being uploaded; raise if one failed (write modes)."""
+        if self._writer is not None:
+            self._writer.flush()
+        elif "r" not in self._mode and self._file is not None:
+            self._file.flush()
 
-    def write(self, content: Any) -> int:
-        """Append ``content`` (bytes or str, encoded as UTF-8); return the bytes written."""
-        if "w" not in self._mode:
-            raise AttributeError("File was not opened in write mode.")
-        self._is_dirty = True
-        if self._multipart is None:
-            self._start_upload()
-        if self._buffer_file_size >= self._part_size:
-            self._flush_write_buffer()
-        data = to_bytes(content)
-        self._raw_bytes_written += len(data)
-        written: int = self.file.write(data)
-        return written
-
-    def writelines(self, lines: Any) -> None:
-        """Write each item of ``lines`` as ``write()`` would."""
-        for line in lines:
-            self.write(line)
-
-    def _start_upload(self) -> None:
-        params = self._storage._get_write_parameters(self.obj.key)
-        self._multipart = self.obj.initiate_multipart_upload(**params)
-        self._parts = []
-        logger.debug("Started multipart upload of %s", self.obj.key)
-
-    @property
-    def _buffer_file_size(self) -> int:
-        buffer = self.file
-        position = buffer.tell()
-        buffer.seek(0, io.SEEK_END)
-        length: int = buffer.tell()
-        buffer.seek(position)
-        return length
-
-    def _flush_write_buffer(self) -> None:
-        size = self._buffer_file_size
-        if not size:
-            return
-        self._write_counter += 1
-        buffer = self.file
-        buffer.seek(0)
-        body = buffer.read()
-        try:
-            part = self._multipart.Part(self._write_counter)
-            response = part.upload(Body=body)
-        except BaseException:
-            self._abort_upload()
-            raise
-        assert self._parts is not None
-        self._parts.append({"ETag": response["ETag"], "PartNumber": self._write_counter})
-        self._flushed_bytes += size
-        buffer.seek(0)
-        buffer.truncate()
-
-    def _abort_upload(self) -> None:
-        multipart, self._multipart = self._multipart, None
-        if multipart is not None:
-            try:
-                multipart.abort()
-            except ClientError:
-                logger.warning("Could not abort the multipart upload of %s", self.obj.key)
+    # -- positions -----------------------------------------------------------
 
     def tell(self) -> int:
         """Return the position; in write mode, counted from the start of the object."""
-        position: int = self.file.tell()
         if "w" in self._mode:
-            return self._flushed_bytes + position
+            return self._write_tell()
+        position: int = self._stream().tell()
         return position
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
         """Move the position; in write mode only within the part not yet uploaded."""
-        if "w" not in self._mode:
-            result: int = self.file.seek(offset, whence)
-            return result
-        if whence == io.SEEK_CUR:
-            offset += self.tell()
-        elif whence == io.SEEK_END:
-            offset += self._flushed_bytes + self._buffer_file_size
-        if offset < self._flushed_bytes:
-            # Fix: the reference seeks inside the current part and corrupts the object.
-            raise io.UnsupportedOperation(
-                f"Cannot seek to {offset}: the first {self._flushed_bytes} bytes of "
-                f"{self.name!r} were already uploaded."
-            )
-        return self._flushed_bytes + int(self.file.seek(offset - self._flushed_bytes))
+        if "w" in self._mode:
+            return self._write_seek(offset, whence)
+        result: int = self._stream().seek(offset, whence)
+        return result
+
+    def truncate(self, size: int | None = None) -> int:
+        """Cut the file at ``size`` (default: the position); in write mode only in the tail."""
+        if "w" in self._mode:
+            return self._write_truncate(size)
+        result: int = self._stream().truncate(size)
+        return result
+
+    # -- io queries (answered without downloading) -----------------------------
+
+    def readable(self) -> bool:
+        """Return True if the file is open and can be read."""
+        return not self._closed and bool(self._stream().readable())
+
+    def writable(self) -> bool:
+        """Return True if the file is open and can be written."""
+        return not self._closed and "w" in self._mode
+
+    def seekable(self) -> bool:
+        """Return True if the file is open and can seek."""
+        return not self._closed and bool(self._stream().seekable())
+
+    def fileno(self) -> int:
+        """Return the buffer's descriptor; reads in ranges have none (io.UnsupportedOperation)."""
+        result: int = self._stream().fileno()
+        return result
+
+    def isatty(self) -> bool:
+        """Return False."""
+        return False
+
+    @property
+    def encoding(self) -> str | None:
+        """Return "utf-8" in text read modes, else None."""
+        return getattr(self._stream(), "encoding", None)
+
+    @property
+    def newlines(self) -> Any:
+        """Return the newlines seen so far by a text read, as io reports them."""
+        return getattr(self._stream(), "newlines", None)
 
     @property
     def size(self) -> int:
         """The object's size; while writing, the bytes written so far."""
         if "w" in self._mode:
-            if self._is_dirty:
-                return self._flushed_bytes + self._buffer_file_size
-            try:
-                self.obj.load()
-            except ClientError as err:
-                if is_not_found(err):
-                    return 0
-                raise
+            return self._written_size()
         length: int = self.obj.content_length
         return length
 
-    # -- closing ----------------------------------------------------------
+    # -- closing ----------------------------------------------------------------
 
     def close(self) -> None:
-        """Finish the upload (in write mode) and release the buffer. A second call does nothing."""
+        """Finish the upload (write modes) and release the buffers; a second call does nothing.
+
+        Raises if the upload failed: the object is then left as it was.
+        """
         if self._closed:
             return
         try:
-            if self._raw_bytes_written:
-                self._complete_upload()
-            else:
-                self._abort_upload()
-                if "w" in self._mode:
-                    self._create_empty_on_close()
+            self._finish_upload()
         finally:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
-            self._reset_write_state()
-            self._closed = True
-
-    def _complete_upload(self) -> None:
-        self._flush_write_buffer()
-        try:
-            self._multipart.complete(MultipartUpload={"Parts": self._parts})
-        except BaseException:
-            self._abort_upload()
-            raise
-        self._multipart = None
-
-    def _create_empty_on_close(self) -> None:
-        # Keep: opening an existing key with "w" and writing nothing leaves it alone.
-        try:
-            self.obj.load()
-        except ClientError as err:
-            if not is_not_found(err):
-                raise
-            self.obj.put(Body=b"", **self._storage._get_write_parameters(self.obj.key))
+            self._release()
 
     def discard(self) -> None:
-        """Abort any upload in progress and close without writing anything."""
-        self._abort_upload()
-        self._raw_bytes_written = 0
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        """Abort any upload in progress and close; the object is left as it was."""
+        if self._writer is not None:
+            self._writer.abort()
+        self._release()
+
+    def _release(self) -> None:
+        self._close_streams(self._file, self._reader)
+        self._file = self._reader = None
+        self._reload = "r" in self._mode
         self._reset_write_state()
         self._closed = True
 
+    def _close_streams(self, *streams: Any) -> None:
+        owned, self._owned = self._owned, []
+        for stream in (*streams, *owned):
+            if stream is not None:
+                stream.close()
+
     def open(self, mode: str | None = None, *args: Any, **kwargs: Any) -> S3File:
         """Reopen the file (same mode only); return self. Other arguments are ignored."""
-        if self._file is not None and not self._closed:
+        if (self._file is not None or self._reader is not None) and not self._closed:
             self.seek(0)
         elif mode and mode != self._mode:
             raise ValueError("Cannot reopen file with a new mode.")
-        _ = self.file
+        self._stream()
         return self
 
     def __enter__(self) -> S3File:

@@ -248,6 +248,24 @@ S3_OPTIONS: tuple[Option, ...] = (
         extension=True,
     ),
     Option(
+        "file_parts_in_memory",
+        "Part buffers an open(name, 'wb') file holds at once, uploading while you write; "
+        "0 or 1 uploads each part in the caller's thread.",
+        default=2,
+        settings=("AWS_S3_FILE_PARTS_IN_MEMORY",),
+        check=v.non_negative_int,
+        extension=True,
+    ),
+    Option(
+        "file_read_ahead_size",
+        "Bytes the first ranged GET of a read asks for; it doubles (up to 64 MiB) while "
+        "reads stay sequential.",
+        default=4 * 1024**2,
+        settings=("AWS_S3_FILE_READ_AHEAD_SIZE",),
+        check=v.non_negative_int,
+        extension=True,
+    ),
+    Option(
         "file_upload_temp_dir",
         "Directory for the temporary files of open files; None uses the system default.",
         settings=("FILE_UPLOAD_TEMP_DIR",),

@@ -128,6 +128,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     transfer_config: TransferConfig
     client_config: Config
     file_buffer_size: int | None
+    file_parts_in_memory: int
+    file_read_ahead_size: int
     file_upload_temp_dir: str | None
     collectstatic_listing: bool
     hashed_files_cache_control: str | None
