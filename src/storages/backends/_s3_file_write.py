@@ -96,7 +96,7 @@ class WriteModeMixin:
         return length
 
     def _flush_write_buffer(self) -> None:
-        """Hand the part buffer to the uploader, which uploads and closes it."""
+        """Hand the part buffer to the uploader, which uploads and then recycles it."""
         assert self._writer is not None
         size = self._buffer_file_size
         if not size and self._write_counter:

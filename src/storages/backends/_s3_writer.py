@@ -33,9 +33,10 @@ logger = logging.getLogger(__name__)
 #: S3 accepts at most 10,000 parts per upload, each at most 5 GiB.
 MAX_PARTS = 10_000
 MAX_PART_SIZE = 5 * 1024**3
-#: The part size doubles after each this many parts, so an upload of unknown
-#: length never runs out of part numbers (from 5 MiB, 10,000 parts hold 4.9 TiB).
-PARTS_PER_SIZE_STEP = 1_000
+#: The part size doubles after each this many parts (ten times in 10,000), so an
+#: upload of unknown length never runs out of part numbers: from 5 MiB, 10,000
+#: parts hold 4.9 TiB, close to S3's 5 TiB object limit.
+PARTS_PER_SIZE_STEP = MAX_PARTS // 10
 
 # Parameters of CreateMultipartUpload that the later calls must repeat,
 # from the S3 API reference of each operation (s3transfer repeats the same).
