@@ -74,6 +74,8 @@ class S3ConnectionMixin:
         if connection is None:
             connection = self._create_resource(self.client_config)
             self._connections.connection = connection
+            # Lets url() tell the connection we built from one user code assigned.
+            self._connections.own_connection = connection
         return connection
 
     @property
@@ -84,6 +86,7 @@ class S3ConnectionMixin:
             config = self.client_config.merge(Config(signature_version=botocore.UNSIGNED))
             connection = self._create_resource(config)
             self._unsigned_connections.connection = connection
+            self._unsigned_connections.own_connection = connection
         return connection
 
     @property

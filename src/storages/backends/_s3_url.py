@@ -1,18 +1,61 @@
-"""URLs for stored files: presigned S3 URLs, plain URLs, custom-domain and CloudFront URLs."""
+"""URLs for stored files: presigned S3 URLs, plain URLs, custom-domain and CloudFront URLs.
+
+Presigned and unsigned S3 URLs are built locally (see
+:mod:`storages.backends._s3_presign`) once botocore has shown, for this
+storage's configuration, what they look like (see
+:mod:`storages.backends._s3_url_layout`). They are byte-identical to what
+``generate_presigned_url`` returns, without its per-URL cost and without a
+boto3 session per thread. botocore still builds the URL when:
+
+- user code replaced this thread's connection (a stub in a test suite), or
+  assigned a bucket of another name;
+- the parameters include header-located ones (SSE-C, ``Range``, ...) or
+  values we do not serialize ourselves, ``expire`` is not an int, or the
+  key is empty (botocore then reports the problem);
+- the configuration yields a URL form we do not reproduce (a custom
+  signature version, signed headers, ...), or credentials cannot be found
+  (looked up again after ``RETRY_SECONDS``, not on every call);
+- a subclass overrides ``connection``, ``unsigned_connection``, ``bucket``
+  or ``_create_resource``.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from botocore.credentials import Credentials
 from django.utils.encoding import filepath_to_uri
+
+from . import _s3_presign as presign
+from ._s3_connections import S3ConnectionMixin
+from ._s3_params import MAX_KEY_BYTES
+from ._s3_url_layout import discover_layout, resolve_credentials
 
 if TYPE_CHECKING:
     from .s3 import S3Storage
 
 __all__ = ["storage_url", "utcnow"]
+
+logger = logging.getLogger(__name__)
+
+#: Key of the per-storage URL state in ``storage._transient``.
+_STATE = "url"
+#: Seconds before asking botocore again after a probe or credential lookup failed.
+RETRY_SECONDS = 60.0
+_UNKNOWN: Any = object()
+
+#: Characters Django's filepath_to_uri leaves unencoded.
+_PLAIN_URI = re.compile(r"[A-Za-z0-9_.~/!*()'-]*")
+
+#: Attributes whose override means the storage's connections are not ours.
+_CONNECTION_HOOKS = ("connection", "unsigned_connection", "bucket", "_create_resource")
 
 
 def utcnow() -> datetime:
@@ -27,6 +70,197 @@ def utcnow() -> datetime:
     return now.replace(tzinfo=None)
 
 
+class _UrlState:
+    """Per-storage URL state, shared by all threads and rebuilt after unpickling."""
+
+    __slots__ = (
+        "bucket",
+        "credentials",
+        "fast",
+        "key_location",
+        "key_prefix",
+        "lock",
+        "signed",
+        "unsigned",
+    )
+
+    def __init__(self, storage: S3Storage) -> None:
+        cls = type(storage)
+        self.bucket: Any = storage.bucket_name
+        # Our layouts describe connections we build: a subclass that builds
+        # or picks them differently keeps botocore for every URL.
+        self.fast = isinstance(self.bucket, str) and all(
+            getattr(cls, name) is getattr(S3ConnectionMixin, name) for name in _CONNECTION_HOOKS
+        )
+        self.key_location: Any = _UNKNOWN
+        self.key_prefix: str | None = None
+        #: URL builders: _UNKNOWN until botocore was asked, None for "botocore builds them".
+        self.signed: Any = _UNKNOWN
+        self.unsigned: Any = _UNKNOWN
+        self.credentials: Any = _UNKNOWN
+        # Our own lock: a probe takes as long as building a boto3 client, and
+        # storage._transient_lock guards other caches.
+        self.lock = threading.Lock()
+
+    def key(self, storage: S3Storage, name: Any) -> str:
+        """Return ``storage._key(name)``, without the path arithmetic for plain names."""
+        if (
+            type(name) is str
+            and name
+            and name.isascii()
+            and name[0] not in "./"
+            and name[-1] != "/"
+            and "//" not in name
+            and "/." not in name
+            and "\\" not in name
+            and "\x00" not in name
+        ):
+            # No empty, "." or ".." segment: clean_name() keeps the name and
+            # safe_join() only prepends the location. ASCII without NUL, so
+            # check_key() has only the length left to refuse.
+            if storage.location is not self.key_location:
+                self._set_key_prefix(storage)
+            prefix = self.key_prefix
+            if prefix is not None and len(prefix) + len(name) <= MAX_KEY_BYTES:
+                return prefix + name
+        key: str = storage._key(name)
+        return key
+
+    def _set_key_prefix(self, storage: S3Storage) -> None:
+        from .s3 import S3Storage
+
+        prefix = None
+        if all(
+            getattr(type(storage), name) is getattr(S3Storage, name) and name not in vars(storage)
+            for name in ("_key", "_normalize_name")
+        ):
+            try:
+                prefix = storage._key("x")[:-1]
+            except Exception:  # an invalid location raises again on the slow path
+                prefix = None
+            if prefix is not None and not prefix.isascii():
+                prefix = None  # key lengths are counted in characters below
+        self.key_prefix = prefix
+        self.key_location = storage.location
+
+    def s3_url(
+        self,
+        storage: S3Storage,
+        key: str,
+        parameters: dict[str, Any] | None,
+        expire: Any,
+        http_method: Any,
+    ) -> str | None:
+        """Return the S3 URL built locally, or None when botocore must build it."""
+        if not key or type(expire) is not int:
+            return None
+        if http_method is None:
+            http_method = "GET"
+        elif type(http_method) is not str:
+            return None
+        local = storage._connections.__dict__
+        connection = local.get("connection")
+        if connection is not None and connection is not local.get("own_connection"):
+            return None  # user code replaced the connection: url() goes through it
+        bucket = local.get("bucket")
+        if bucket is not None and bucket.name != self.bucket:
+            return None
+        if storage.querystring_auth:
+            builder = self.signed
+            if builder is _UNKNOWN or type(builder) is _Retry:
+                builder = self._discover(storage, signed=True)
+        else:
+            local = storage._unsigned_connections.__dict__
+            connection = local.get("connection")
+            if connection is not None and connection is not local.get("own_connection"):
+                return None
+            builder = self.unsigned
+            if builder is _UNKNOWN or type(builder) is _Retry:
+                builder = self._discover(storage, signed=False)
+        if builder is None:
+            return None
+        pairs: Any = ()
+        if parameters:
+            pairs = presign.query_pairs(parameters)
+            if pairs is None:
+                return None
+        creds = None
+        if type(builder) is not presign.UnsignedBuilder:
+            creds = self._current_credentials(storage)
+            if creds is None:
+                return None
+        url: str = builder.url(http_method, presign.encode_key(key), pairs, expire, creds)
+        return url
+
+    def _discover(self, storage: S3Storage, signed: bool) -> Any:
+        """Return the URL builder for signed or unsigned URLs, or None to use botocore."""
+        with self.lock:
+            builder = self.signed if signed else self.unsigned
+            if type(builder) is _Retry:
+                if not builder.due():
+                    return None
+            elif builder is not _UNKNOWN:
+                return builder
+            try:
+                layout, credentials = discover_layout(storage, signed)
+            except Exception:
+                # botocore raises it again for the real URL. Missing credentials
+                # may appear later (a container role not ready yet): ask again
+                # after a while rather than on every call.
+                logger.debug("Presigning of bucket %r is left to botocore for now", self.bucket)
+                builder = _Retry()
+            else:
+                builder = None if layout is None else presign.builder_for(layout)
+                if credentials is not None and self.credentials is _UNKNOWN:
+                    self.credentials = credentials
+            if signed:
+                self.signed = builder
+            else:
+                self.unsigned = builder
+        return None if type(builder) is _Retry else builder
+
+    def _current_credentials(self, storage: S3Storage) -> tuple[str, str, Any] | None:
+        """Return (access key, secret key, token) as of now, or None to defer to botocore."""
+        credentials = self.credentials
+        if credentials is _UNKNOWN or type(credentials) is _Retry:
+            with self.lock:
+                credentials = self.credentials
+                if credentials is _UNKNOWN or (type(credentials) is _Retry and credentials.due()):
+                    credentials = resolve_credentials(storage)
+                    self.credentials = _Retry() if credentials is None else credentials
+            if credentials is None or type(credentials) is _Retry:
+                return None  # botocore raises NoCredentialsError
+        if type(credentials) is not Credentials:
+            # Refreshable credentials refresh here when they are about to expire.
+            credentials = credentials.get_frozen_credentials()
+        access_key, secret_key = credentials.access_key, credentials.secret_key
+        if type(access_key) is not str or type(secret_key) is not str:
+            return None
+        return access_key, secret_key, credentials.token
+
+
+class _Retry:
+    """Marks a lookup that failed: botocore builds URLs until ``RETRY_SECONDS`` passed."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        self.at = time.monotonic() + RETRY_SECONDS
+
+    def due(self) -> bool:
+        """Return True once it is time to try again."""
+        return time.monotonic() >= self.at
+
+
+def _new_state(storage: S3Storage) -> _UrlState:
+    with storage._transient_lock:
+        state: _UrlState | None = storage._transient.get(_STATE)
+        if state is None or state.bucket != storage.bucket_name:
+            state = _UrlState(storage)
+            storage._transient[_STATE] = state
+    return state
+
+
 def storage_url(
     storage: S3Storage,
     name: str,
@@ -35,20 +269,45 @@ def storage_url(
     http_method: str | None,
 ) -> str:
     """Build the URL of ``name`` on ``storage`` (see ``S3Storage.url``)."""
-    key = storage._key(name)
-    params = dict(parameters) if parameters else {}
+    state: _UrlState | None = storage._transient.get(_STATE)
+    if state is None or state.bucket is not storage.bucket_name:
+        # A bucket_name assigned after the first url() gets a state of its own.
+        state = _new_state(storage)
+    key = state.key(storage, name)
     if expire is None:
         expire = storage.querystring_expire
     if storage.custom_domain:
-        url = f"{storage.url_protocol}//{storage.custom_domain}/{filepath_to_uri(key)}"
-        if params:
-            url += "?" + urlencode(params)
-        signer = storage.cloudfront_signer
-        if storage.querystring_auth and signer:
-            expiration = utcnow() + timedelta(seconds=expire)
-            signed: str = signer.generate_presigned_url(url, date_less_than=expiration)
-            return signed
-        return url
+        return _custom_domain_url(storage, key, parameters, expire)
+    if state.fast:
+        url = state.s3_url(storage, key, parameters, expire, http_method)
+        if url is not None:
+            return url
+    return _botocore_url(storage, key, parameters, expire, http_method)
+
+
+def _custom_domain_url(
+    storage: S3Storage, key: str, parameters: dict[str, Any] | None, expire: int
+) -> str:
+    path = key if _PLAIN_URI.fullmatch(key) else filepath_to_uri(key)
+    url = f"{storage.url_protocol}//{storage.custom_domain}/{path}"
+    if parameters:
+        url += "?" + urlencode(parameters)
+    signer = storage.cloudfront_signer
+    if storage.querystring_auth and signer:
+        expiration = utcnow() + timedelta(seconds=expire)
+        signed: str = signer.generate_presigned_url(url, date_less_than=expiration)
+        return signed
+    return url
+
+
+def _botocore_url(
+    storage: S3Storage,
+    key: str,
+    parameters: dict[str, Any] | None,
+    expire: int,
+    http_method: str | None,
+) -> str:
+    params = dict(parameters) if parameters else {}
     params["Bucket"] = storage.bucket.name
     params["Key"] = key
     connection = storage.connection if storage.querystring_auth else storage.unsigned_connection
