@@ -209,6 +209,37 @@ def test_changed_object_raises_instead_of_mixing_versions(storage, big, data, s3
     assert f.size == 11
 
 
+def test_object_replaced_before_the_first_read_reads_the_new_version(storage, big, record_calls):
+    # As django-storages, which downloaded at the first read: nothing was seen yet.
+    s3_client = storage.connection.meta.client
+    f = storage.open(big, "rb")
+    s3_client.put_object(Bucket=storage.bucket_name, Key=big, Body=b"replaced")
+    calls = record_calls(storage)
+    assert f.read(3) == b"rep"
+    assert f.read() == b"laced"
+    assert f.size == 8
+    assert calls.names == ["GetObject", "HeadObject", "GetObject"]
+    f.close()
+    with storage.open(big, "rb") as f:
+        s3_client.put_object(Bucket=storage.bucket_name, Key=big, Body=b"again")
+        assert f.read() == b"again"  # read() of everything, likewise
+
+
+def test_object_replaced_after_its_size_was_seen_raises(storage, big):
+    s3_client = storage.connection.meta.client
+    with storage.open(big, "rb") as f:
+        assert f.size == 20 * MiB
+        s3_client.put_object(Bucket=storage.bucket_name, Key=big, Body=b"replaced")
+        with pytest.raises(ObjectChangedError):
+            f.read(1)
+    with storage.open(big, "rb") as f:
+        assert f.seek(0, io.SEEK_END) == 8  # how FileResponse sizes a file
+        f.seek(0)
+        s3_client.put_object(Bucket=storage.bucket_name, Key=big, Body=b"again")
+        with pytest.raises(ObjectChangedError):
+            f.read(1)
+
+
 def test_deleted_object_raises_file_not_found(make_storage, big, s3_client):
     storage = make_storage(location="media")
     s3_client.copy_object(

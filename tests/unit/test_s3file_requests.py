@@ -67,8 +67,10 @@ def test_reads_carry_the_download_parameters_range_and_if_match(storage, stub):
 
 def test_a_store_that_ignores_if_match_is_caught_by_the_etag(storage, stub):
     open_and_answer(stub, b"other data", '"v2"')
-    with storage.open("a.bin", "rb") as f, pytest.raises(ObjectChangedError) as caught:
-        f.read(1)
+    with storage.open("a.bin", "rb") as f:
+        assert f.size == 10  # seen: a new version may no longer take its place
+        with pytest.raises(ObjectChangedError) as caught:
+            f.read(1)
     assert str(caught.value) == (
         "The object 'a.bin' changed while it was being read (its ETag is no longer \"v1\"); "
         "open the file again to read the new version."
@@ -168,3 +170,38 @@ def test_part_size_is_at_least_5_mib_and_doubles_every_1000_parts():
     assert sum(part_size(None, n) for n in range(1, 10_001)) == 1000 * 5 * MiB * (2**10 - 1)
     assert part_size(None, 10_000) == 5 * MiB * 512 <= MAX_PART_SIZE
     assert part_size(1024**3, 10_000) == MAX_PART_SIZE
+
+
+def test_a_version_replaced_before_the_first_read_is_followed_a_few_times(storage, stub):
+    def head(etag: str) -> None:
+        stub.add_response(
+            "head_object",
+            {"ContentLength": 3, "ETag": etag},
+            {"Bucket": BUCKET, "Key": "a.bin", **PAYER},
+        )
+
+    def replaced(etag: str) -> None:
+        stub.add_client_error(
+            "get_object",
+            service_error_code="PreconditionFailed",
+            http_status_code=412,
+            expected_params={
+                "Bucket": BUCKET,
+                "Key": "a.bin",
+                "Range": "bytes=0-2",
+                "IfMatch": etag,
+                **PAYER,
+            },
+        )
+
+    head('"v1"')
+    for n in range(1, 5):  # replaced again each time, four times: then it gives up
+        replaced(f'"v{n}"')
+        head(f'"v{n + 1}"')
+    replaced('"v5"')
+    with storage.open("a.bin", "rb") as f, pytest.raises(ObjectChangedError) as caught:
+        f.read()
+    assert str(caught.value) == (
+        "The object 'a.bin' changed while it was being read (its ETag is no longer \"v5\"); "
+        "open the file again to read the new version."
+    )

@@ -69,6 +69,7 @@ class S3File(WriteModeMixin, CompressedFileMixin, _File):
         self._reader: Any = None  # the decoded stream over a RangeReader, built on first read
         self._owned: list[Any] = []  # streams under a GzipFile, which never closes them
         self._reload = False  # set by close(): a later read sees the object as it is then
+        self._size_seen = False  # the caller read ``size``: a new version may not replace it
         self.buffer_size = buffer_size or storage.file_buffer_size
         self._reset_write_state()
 
@@ -115,12 +116,19 @@ class S3File(WriteModeMixin, CompressedFileMixin, _File):
             stream.seek(position)  # where the ranged reads had got to
         return stream
 
+    def _load(self) -> tuple[int, str | None]:
+        with not_found_as_missing(self.obj.key):
+            self.obj.load(**self._download_params())
+        return self.obj.content_length, self.obj.e_tag
+
+    def _load_unless_size_seen(self) -> tuple[int, str | None] | None:
+        return None if self._size_seen else self._load()
+
     def _range_reader(self) -> RangeReader:
         if self._reload:
             # After close(), reading again reads the object as it is now.
-            with not_found_as_missing(self.obj.key):
-                self.obj.load(**self._download_params())
-            self._reload = False
+            self._load()
+            self._reload = self._size_seen = False
         storage = self._storage
         return RangeReader(
             self.obj.meta.client,
@@ -131,6 +139,7 @@ class S3File(WriteModeMixin, CompressedFileMixin, _File):
             params=self._download_params(),
             read_ahead=storage.file_read_ahead_size,
             transfer_config=storage.transfer_config,
+            refresh=self._load_unless_size_seen,
         )
 
     def _decode(self, stream: Any) -> Any:
@@ -253,6 +262,7 @@ class S3File(WriteModeMixin, CompressedFileMixin, _File):
         """The object's size; while writing, the bytes written so far."""
         if "w" in self._mode:
             return self._written_size()
+        self._size_seen = True
         length: int = self.obj.content_length
         return length
 

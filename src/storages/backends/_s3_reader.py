@@ -8,16 +8,19 @@ parallel ranges sized by the storage's ``TransferConfig``, as boto3's
 ``download_fileobj`` does.
 
 Every GET carries ``If-Match`` with the ETag seen at open: S3 answers 412 when
-the object was replaced, and the reader raises :class:`ObjectChangedError`
-rather than return a mix of two versions.
+the object was replaced. Once the caller has seen anything of the version
+opened (bytes, or its size), the reader raises :class:`ObjectChangedError`
+rather than return a mix of two versions; before that, it reads the new
+version, as django-storages (which downloaded at the first read) did.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -25,6 +28,12 @@ from ._s3_errors import is_not_found, missing_file, status_code
 from ._s3_io import PositionedRaw
 
 __all__ = ["MAX_WINDOW", "PIECE_SIZE", "ObjectChangedError", "RangeReader"]
+
+logger = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+#: Returns the object's current (size, ETag), or None if the caller already saw the old one.
+Refresh = Callable[[], "tuple[int, str | None] | None"]
 
 #: Bytes taken from a response per read: big enough to make Python's per-call
 #: cost vanish, small enough to stay in the CPU cache (on loopback, reading a
@@ -34,6 +43,9 @@ PIECE_SIZE = 256 * 1024
 MAX_WINDOW = 64 * 1024**2
 #: S3's answer to a GET whose If-Match no longer holds.
 _PRECONDITION_FAILED = 412
+#: How many times a read that saw nothing yet follows a replaced object (each
+#: retry is a HEAD and a GET): only an object rewritten faster than that fails.
+_FOLLOW_NEW_VERSIONS = 4
 
 
 class ObjectChangedError(OSError):
@@ -52,7 +64,9 @@ class RangeReader(PositionedRaw):
     ``size`` and ``etag`` come from the HEAD made at open; ``params`` are
     extra GetObject parameters (SSE-C keys, RequestPayer, ...).
     ``read_ahead`` is the first window of a ranged GET; ``transfer_config``
-    sets how ``readall()`` splits and parallelises a long read.
+    sets how ``readall()`` splits and parallelises a long read. ``refresh``
+    gives the version to read instead when the one opened was replaced before
+    anything of it was read.
     """
 
     def __init__(
@@ -66,6 +80,7 @@ class RangeReader(PositionedRaw):
         params: Mapping[str, Any],
         read_ahead: int,
         transfer_config: Any,
+        refresh: Refresh | None = None,
     ) -> None:
         super().__init__()
         self._client = client
@@ -88,6 +103,8 @@ class RangeReader(PositionedRaw):
         self._body_pos = 0
         self._body_stop = 0
         self._next_sequential: int | None = None
+        self._refresh = refresh
+        self._seen = False  # the caller saw bytes or the size of this version
 
     # -- io.RawIOBase ------------------------------------------------------
 
@@ -98,8 +115,51 @@ class RangeReader(PositionedRaw):
             "use the file's .file attribute for a local copy"
         )
 
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move the position; nothing is fetched until the next read."""
+        if whence == io.SEEK_END:
+            self._seen = True  # the caller learns the size (FileResponse's Content-Length)
+        return super().seek(offset, whence)
+
     def readinto(self, buffer: Any) -> int:
         """Read up to ``len(buffer)`` bytes at the position; return how many (0 at the end)."""
+        got = self._reading(lambda: self._readinto(buffer))
+        self._seen = self._seen or got > 0
+        return got
+
+    def readall(self) -> bytes:
+        """Return everything from the position to the end, fetched in parallel ranges."""
+        data = self._reading(self._readall)
+        self._seen = True
+        return data
+
+    def copy_to(self, sink: Any) -> None:
+        """Write the whole object to ``sink``, holding at most one batch of ranges in memory."""
+        self._reading(lambda: self._copy_to(sink))
+
+    def close(self) -> None:
+        """Release any open response (its connection is dropped if unread bytes remain)."""
+        self._drop_body()
+        super().close()
+
+    # -- reading -----------------------------------------------------------
+
+    def _reading(self, action: Callable[[], _T]) -> _T:
+        """Run ``action``; read the new version if the object changed before anything was seen."""
+        for _ in range(_FOLLOW_NEW_VERSIONS):
+            try:
+                return action()
+            except ObjectChangedError:
+                fresh = None if self._seen or self._refresh is None else self._refresh()
+                if fresh is None:
+                    raise
+            logger.debug("%s changed before it was read; reading the new version", self.key)
+            self._drop_body()
+            self._next_sequential = None
+            self.size, self.etag = fresh
+        return action()
+
+    def _readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
         if not view.nbytes or self._pos >= self.size:
             return 0
@@ -115,8 +175,7 @@ class RangeReader(PositionedRaw):
             self._drop_body()  # fully read: its connection is already back in the pool
         return got
 
-    def readall(self) -> bytes:
-        """Return everything from the position to the end, fetched in parallel ranges."""
+    def _readall(self) -> bytes:
         count = self.size - self._pos
         if count <= 0:
             return b""
@@ -131,11 +190,6 @@ class RangeReader(PositionedRaw):
             self.fill(view, self._pos)
         self._pos = self.size
         return out.getvalue()
-
-    def close(self) -> None:
-        """Release any open response (its connection is dropped if unread bytes remain)."""
-        self._drop_body()
-        super().close()
 
     # -- whole spans -------------------------------------------------------
 
@@ -162,8 +216,7 @@ class RangeReader(PositionedRaw):
                 for future in futures:
                     future.cancel()
 
-    def copy_to(self, sink: Any) -> None:
-        """Write the whole object to ``sink``, holding at most one batch of ranges in memory."""
+    def _copy_to(self, sink: Any) -> None:
         batch = self._chunk_size * self._concurrency
         buffer = bytearray(min(batch, self.size))
         with memoryview(buffer) as view:
@@ -171,6 +224,7 @@ class RangeReader(PositionedRaw):
                 count = min(batch, self.size - start)
                 self.fill(view[:count], start)
                 sink.write(view[:count])
+                self._seen = True
 
     # -- requests ----------------------------------------------------------
 
