@@ -1,14 +1,11 @@
 """url() is byte-identical to boto3's generate_presigned_url, for a matrix of configurations.
 
-Both clocks are frozen: botocore's SigV4 signer reads
-``botocore.auth.get_current_datetime``, its SigV2 signer reads
-``botocore.auth.time.time``, and ours reads ``_s3_presign.now``.
+Both clocks are frozen (see test_url_support.freeze_clocks).
 """
 
 from __future__ import annotations
 
 import itertools
-import types
 from datetime import datetime
 
 import boto3
@@ -16,12 +13,12 @@ import botocore
 import botocore.auth
 import pytest
 from botocore.config import Config
+from test_url_support import freeze_clocks
 
 from storages.backends import _s3_presign
 from storages.backends.s3 import S3Storage
 
 FROZEN = 1767225600.75  # 2026-01-01T00:00:00.75Z: fractions must be dropped the same way
-FROZEN_DATETIME = datetime(2026, 1, 1, 0, 0, 0, 750000)
 ACCESS_KEY = "AKIDEXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
 TOKEN = "IQoJb3JpZ2luX2VjE+/token=="
@@ -90,9 +87,7 @@ def _id(config):
 
 @pytest.fixture
 def frozen_clock(monkeypatch):
-    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda *a, **k: FROZEN_DATETIME)
-    monkeypatch.setattr(botocore.auth, "time", types.SimpleNamespace(time=lambda: FROZEN))
-    monkeypatch.setattr(_s3_presign, "now", lambda: FROZEN)
+    freeze_clocks(monkeypatch, FROZEN)
 
 
 @pytest.fixture(scope="module")
