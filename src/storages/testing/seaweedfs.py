@@ -260,6 +260,14 @@ class SeaweedFS:
         else:
             data = Path(self.data_dir)
         (data / "log").mkdir(parents=True, exist_ok=True)
+        # Every bucket is a SeaweedFS collection, which by default grows 7 volumes
+        # at once; the volume limit (free disk / 128 MB) then runs out after a few
+        # dozen buckets and writes fail with InternalError. One volume per
+        # collection lets a test suite create a bucket per test. weed reads
+        # master.toml from its working directory, the data directory.
+        master_toml = data / "master.toml"
+        if not master_toml.exists():
+            master_toml.write_text("[master.volume_growth]\ncopy_1 = 1\ncopy_other = 1\n")
         keep_s3_port = bool(self.port or self.s3_port)
         self._socks_before = set(glob.glob(os.path.join(tempfile.gettempdir(), "seaweedfs-*.sock")))
         for attempt in range(3):
@@ -298,6 +306,8 @@ class SeaweedFS:
             # The Iceberg and Lance servers listen on fixed ports by default.
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
+            # One volume per bucket (see master.toml above): allow a bucket per test.
+            "-volume.max=5000",
             f"-s3.port={self.s3_port}",
         ]
         ports: set[int] = {self.s3_port}
