@@ -109,6 +109,33 @@ def test_overwrite_failure_keeps_the_old_object(faulty_storage, proxy, s3_client
     assert _body(s3_client, bucket_name, "doc.txt") == b"old"
 
 
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault("status", method="GET", status=503, code="SlowDown"),
+        Fault("drop_response", method="GET"),
+        Fault("truncate", method="GET", keep=1000),
+    ],
+    ids=["503", "drop-response", "truncated-body"],
+)
+def test_read_retries_or_raises_never_short(faulty_storage, proxy, s3_client, bucket_name, fault):
+    data = bytes(range(256)) * 400
+    s3_client.put_object(Bucket=bucket_name, Key="r.bin", Body=data)
+    proxy.add(fault)
+    with faulty_storage.open("r.bin", "rb") as f:
+        assert f.read() == data
+    assert fault.hits == 1
+
+
+def test_truncated_reads_that_never_recover_raise(faulty_storage, proxy, s3_client, bucket_name):
+    data = b"z" * 100_000
+    s3_client.put_object(Bucket=bucket_name, Key="r.bin", Body=data)
+    proxy.add(Fault("truncate", method="GET", keep=10, times=100))
+    f = faulty_storage.open("r.bin", "rb")
+    with pytest.raises((BotoCoreError, ClientError, OSError)):
+        f.read()
+
+
 def test_delete_and_exists_retry(faulty_storage, proxy, s3_client, bucket_name):
     s3_client.put_object(Bucket=bucket_name, Key="d.txt", Body=b"x")
     proxy.add(Fault("status", method="HEAD", status=503, code="SlowDown"))

@@ -77,8 +77,31 @@ def test_a_store_that_ignores_if_match_is_caught_by_the_etag(storage, stub):
     )
 
 
-def test_a_short_answer_raises(storage, stub):
+def _answer_range(stub: Stubber, data: bytes, first: int) -> None:
+    stub.add_response(
+        "get_object",
+        {"Body": StreamingBody(io.BytesIO(data), len(data)), "ETag": '"v1"'},
+        {
+            "Bucket": BUCKET,
+            "Key": "a.bin",
+            "Range": f"bytes={first}-9",
+            "IfMatch": '"v1"',
+            **PAYER,
+        },
+    )
+
+
+def test_a_short_answer_is_read_again_from_where_it_stopped(storage, stub):
     open_and_answer(stub, b"012", '"v1"')
+    _answer_range(stub, b"3456789", 3)
+    with storage.open("a.bin", "rb") as f:
+        assert f.read(10) == b"0123456789"
+
+
+def test_a_short_answer_that_persists_raises(storage, stub):
+    storage.transfer_config.num_download_attempts = 2
+    open_and_answer(stub, b"012", '"v1"')
+    _answer_range(stub, b"", 3)
     message = "S3 ended the response for 'a.bin' early, at byte 3 of 10."
     with storage.open("a.bin", "rb") as f, pytest.raises(OSError, match=re.escape(message)):
         f.read(10)

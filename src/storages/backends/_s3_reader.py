@@ -22,7 +22,14 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    IncompleteReadError,
+    ReadTimeoutError,
+    ResponseStreamingError,
+)
+from urllib3.exceptions import ProtocolError
 
 from ._s3_errors import is_not_found, missing_file, status_code
 from ._s3_io import PositionedRaw
@@ -46,6 +53,22 @@ _PRECONDITION_FAILED = 412
 #: How many times a read that saw nothing yet follows a replaced object (each
 #: retry is a HEAD and a GET): only an object rewritten faster than that fails.
 _FOLLOW_NEW_VERSIONS = 4
+
+
+class _ShortAnswerError(OSError):
+    """A response ended before the bytes it announced."""
+
+
+#: Failures of a response body that a new ranged GET from the same byte cures:
+#: a dropped connection, a truncated body, a stalled read.
+_TRANSIENT_BODY_ERRORS = (
+    _ShortAnswerError,
+    IncompleteReadError,
+    ResponseStreamingError,
+    ReadTimeoutError,
+    ConnectionClosedError,
+    ProtocolError,
+)
 
 
 class ObjectChangedError(OSError):
@@ -98,6 +121,9 @@ class RangeReader(PositionedRaw):
         pool_size = getattr(getattr(client.meta, "config", None), "max_pool_connections", 10)
         threads = int(transfer_config.max_concurrency) if transfer_config.use_threads else 1
         self._concurrency = max(1, min(threads, pool_size or 1))
+        # As download_fileobj does: a body that fails mid-way is fetched again from
+        # where it stopped, this many times in all.
+        self._attempts = max(1, int(getattr(transfer_config, "num_download_attempts", 5) or 1))
         self._pos = 0
         self._body: Any = None
         self._body_pos = 0
@@ -163,17 +189,26 @@ class RangeReader(PositionedRaw):
         view = memoryview(buffer).cast("B")
         if not view.nbytes or self._pos >= self.size:
             return 0
-        if self._body is None or self._body_pos != self._pos:
-            self._open_range(len(view))
-        count = min(len(view), self._body_stop - self._pos, PIECE_SIZE)
-        got: int = self._body.readinto(view[:count])
-        if not got:
-            raise self._short_answer(self._pos)
-        self._pos += got
-        self._body_pos = self._pos
-        if self._pos >= self._body_stop:
-            self._drop_body()  # fully read: its connection is already back in the pool
-        return got
+        for attempt in range(1, self._attempts + 1):
+            if self._body is None or self._body_pos != self._pos:
+                self._open_range(len(view))
+            count = min(len(view), self._body_stop - self._pos, PIECE_SIZE)
+            try:
+                got: int = self._body.readinto(view[:count])
+                if not got:
+                    raise self._short_answer(self._pos)
+            except _TRANSIENT_BODY_ERRORS as err:
+                self._drop_body()
+                if attempt == self._attempts:
+                    raise
+                logger.debug("Reading %s again from byte %d after %r", self.key, self._pos, err)
+                continue
+            self._pos += got
+            self._body_pos = self._pos
+            if self._pos >= self._body_stop:
+                self._drop_body()  # fully read: its connection is already back in the pool
+            return got
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _readall(self) -> bytes:
         count = self.size - self._pos
@@ -243,16 +278,24 @@ class RangeReader(PositionedRaw):
         self._next_sequential = stop
 
     def _fetch_into(self, view: memoryview, start: int) -> None:
-        body = self._get(start, start + len(view))
-        try:
-            filled = 0
-            while filled < len(view):
-                got = body.readinto(view[filled : filled + PIECE_SIZE])
-                if not got:
-                    raise self._short_answer(start + filled)
-                filled += got
-        finally:
-            body.close()
+        filled = 0
+        for attempt in range(1, self._attempts + 1):
+            body = self._get(start + filled, start + len(view))
+            try:
+                while filled < len(view):
+                    got = body.readinto(view[filled : filled + PIECE_SIZE])
+                    if not got:
+                        raise self._short_answer(start + filled)
+                    filled += got
+                return
+            except _TRANSIENT_BODY_ERRORS as err:
+                if attempt == self._attempts:
+                    raise
+                logger.debug(
+                    "Reading %s again from byte %d after %r", self.key, start + filled, err
+                )
+            finally:
+                body.close()
 
     def _get(self, start: int, stop: int) -> Any:
         """Return the streaming body of bytes ``start`` to ``stop - 1`` of the version opened."""
@@ -288,6 +331,6 @@ class RangeReader(PositionedRaw):
         )
 
     def _short_answer(self, position: int) -> OSError:
-        return OSError(
+        return _ShortAnswerError(
             f"S3 ended the response for {self.key!r} early, at byte {position} of {self.size}."
         )
