@@ -256,3 +256,14 @@ def test_each_run_lists_afresh(make_site, s3_client, bucket_name):
     output = site.collectstatic()
     assert summary(output) == "1 static file copied, 8 unmodified."
     assert "robots.txt" in site.bucket_objects()
+
+
+def test_changed_file_keeps_its_name_with_file_overwrite_off(make_site):
+    site = make_site(file_overwrite=False)
+    site.collectstatic()
+    site.write("css/plain.css", b"p { color: purple; }\n")
+    output = site.collectstatic()
+    assert summary(output) == "1 static file copied, 8 unmodified."
+    objects = site.bucket_objects()
+    assert objects["css/plain.css"] == b"p { color: purple; }\n"
+    assert sorted(objects) == sorted(support.SOURCES)

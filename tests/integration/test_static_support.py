@@ -16,6 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.storage import storages
 from django.core.management import call_command
 from django.test import override_settings
@@ -165,13 +167,20 @@ def staticfiles_settings(backend: str, options: dict[str, Any]) -> dict[str, Any
     }
 
 
-def warm_up(client: Any, bucket: str) -> None:
+def warm_up(server: Any, bucket: str) -> None:
     """Write and delete one object, so a new bucket's first write is not retried in a test."""
-    for _ in range(20):
+    # Short timeouts and one attempt each: a busy server must not stall a test for minutes.
+    client = server.client(
+        config=Config(connect_timeout=5, read_timeout=15, retries={"max_attempts": 1})
+    )
+    deadline = time.monotonic() + 60
+    while True:
         try:
             client.put_object(Bucket=bucket, Key="warm-up", Body=b"")
             break
-        except client.exceptions.ClientError:
+        except (ClientError, BotoCoreError):
+            if time.monotonic() > deadline:
+                raise
             time.sleep(0.2)
     client.delete_object(Bucket=bucket, Key="warm-up")
 
@@ -192,7 +201,7 @@ def make_site(
         site = StaticSite(root, bucket_name, s3_client)
         for name, data in (SOURCES if sources is None else sources).items():
             site.write(name, data, mtime=PAST)
-        warm_up(s3_client, bucket_name)
+        warm_up(s3_server, bucket_name)
         override = override_settings(
             STORAGES=staticfiles_settings(
                 backend, s3_server.storage_options(bucket_name, **options)

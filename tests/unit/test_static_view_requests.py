@@ -121,13 +121,19 @@ def test_a_held_delete_followed_by_the_same_bytes_sends_nothing(storage):
     assert view.last_modified("site/a.css") == WHEN
 
 
-def test_a_held_delete_is_sent_before_the_next_write_of_another_key(storage):
+@pytest.mark.parametrize(
+    ("file_overwrite", "written"),
+    [(True, "site/b.css"), (False, "site/a.css")],
+    ids=["next write of another key", "create-only save of new bytes"],
+)
+def test_a_held_delete_is_sent_before_a_write_that_needs_it(storage, file_overwrite, written):
+    storage.file_overwrite = file_overwrite
     expect_listing(storage, listing("site/a.css"))
     storage.stubber.add_response("delete_object", {}, {"Bucket": "static", "Key": "site/a.css"})
     view = ListingView(storage)
     with view.holding():
         view.defer_delete("site/a.css")
-        assert not view.holds("site/b.css", "1" * 32)
+        assert not view.holds(written, "1" * 32)
 
 
 def test_held_deletes_left_at_the_end_of_the_block_are_sent_in_one_batch(storage):

@@ -228,6 +228,10 @@ class ListingView:
             entries = self._known()
             entry = entries.get(key) or self._pending.get(key)
             if digest is None or entry is None or entry.digest != digest:
+                if key in self._pending and not self._storage.file_overwrite:
+                    # Without file_overwrite the save may be create-only
+                    # (If-None-Match: *): the old object must really be gone.
+                    self._flush()
                 return False
             if self._pending.pop(key, None) is not None:
                 # The held delete is dropped: the object never went away.

@@ -110,12 +110,12 @@ class Command(collectstatic.Command):
             self.post_process = False
             try:
                 super().collect()
+                self._finish(uploader.results())
             finally:
                 self.post_process = wants_post_process
-            self._finish(uploader.results())
+                self._s3 = None
             if wants_post_process and hasattr(self.storage, "post_process"):
                 self._post_process(run.found)
-        self._s3 = None
         return {
             "modified": self.copied_files + self.symlinked_files,
             "unmodified": self.unmodified_files,
