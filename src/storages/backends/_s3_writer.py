@@ -80,7 +80,13 @@ class MultipartWriter:
     (0 or 1: each part is uploaded in the caller's thread).
     """
 
-    def __init__(self, obj: Any, params: Mapping[str, Any], parts_in_memory: int) -> None:
+    def __init__(
+        self,
+        obj: Any,
+        params: Mapping[str, Any],
+        parts_in_memory: int,
+        complete_args: Mapping[str, Any] | None = None,
+    ) -> None:
         self.key: str = obj.key
         self.multipart = obj.initiate_multipart_upload(**params)
         self.upload_id: str = self.multipart.id
@@ -88,7 +94,8 @@ class MultipartWriter:
         self._client = obj.meta.client
         self._bucket: str = obj.bucket_name
         self._part_args = _subset(params, _PART_ARGS)
-        self._complete_args = _subset(params, _COMPLETE_ARGS)
+        # complete_args: e.g. IfNoneMatch="*", so the upload only creates a new object.
+        self._complete_args = {**_subset(params, _COMPLETE_ARGS), **(complete_args or {})}
         self._abort_args = _subset(params, _ABORT_ARGS)
         # Parts must name their checksums in the completion when the upload asked for one.
         self._with_checksums = "ChecksumAlgorithm" in params

@@ -43,6 +43,7 @@ except ImportError as err:  # pragma: no cover - boto3 is a dependency
     raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
 
 from ._s3_connections import S3ConnectionMixin
+from ._s3_create import conditional_writes_supported, save_new
 from ._s3_errors import is_not_found, not_found_as_missing
 from ._s3_file import S3File
 from ._s3_listing import body_digest
@@ -284,6 +285,16 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         if view is not None and view.holds(key, digest):
             return cleaned
         body = self._upload_body(content, params)
+        if self.file_overwrite or not conditional_writes_supported(self):
+            self._upload(key, body, params)
+        else:
+            # Create-only (If-None-Match: *), so concurrent writers never replace each other.
+            cleaned, key = save_new(self, cleaned, key, content, params, body)
+        if view is not None:
+            view.saved(key, digest)
+        return cleaned
+
+    def _upload(self, key: str, body: Any, params: dict[str, Any]) -> None:
         obj = self.bucket.Object(key)
         # The uploader closes what it is given; the caller's file must stay open.
         original_close = body.close
@@ -292,9 +303,6 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
             obj.upload_fileobj(body, ExtraArgs=params, Config=self.transfer_config)
         finally:
             body.close = original_close
-        if view is not None:
-            view.saved(key, digest)
-        return cleaned
 
     def delete(self, name: str) -> None:
         """Delete ``name``; deleting a missing file is not an error."""
