@@ -8,8 +8,8 @@ import threading
 
 import pytest
 from django.core.files.base import ContentFile, File
-from faultproxy import Fault, FaultProxy
 
+from faultproxy import Fault, FaultProxy
 from storages.backends.s3 import S3Storage
 
 pytestmark = pytest.mark.integration
