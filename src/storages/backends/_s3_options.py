@@ -2,7 +2,7 @@
 
 Every setting S3Storage understands is here, with its OPTIONS key, Django
 setting names, environment variables, default and one-line documentation.
-``docs/settings.rst`` is checked against this table by the test suite.
+``docs/reference/settings.rst`` is checked against this table by the test suite.
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ S3_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "signature_version",
-        "'s3v4' (the default when None) or the legacy 's3'.",
+        "'s3v4' or the legacy 's3'; None lets botocore choose (SigV2 for some presigned URLs).",
         settings=("AWS_S3_SIGNATURE_VERSION",),
         check=v.optional(v.text),
     ),
