@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from itertools import islice
 from typing import Any, TypeVar
 
 from botocore.exceptions import (
@@ -211,55 +213,51 @@ class RangeReader(PositionedRaw):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _readall(self) -> bytes:
-        count = self.size - self._pos
-        if count <= 0:
-            return b""
-        self._drop_body()
-        # A BytesIO sized up front and filled through its buffer hands its
-        # bytes to getvalue() without a copy (CPython), so a big read() holds
-        # one copy of the data, like download_fileobj into a BytesIO.
         out = io.BytesIO()
-        out.seek(count - 1)
-        out.write(b"\0")
-        with out.getbuffer() as view:
-            self.fill(view, self._pos)
-        self._pos = self.size
-        return out.getvalue()
+        if self._pos < self.size:
+            self._drop_body()
+            self._copy_range(out, self._pos, self.size, exposes=False)
+            self._pos = self.size
+        return out.getvalue()  # (CPython hands over its buffer: no copy)
+
+    def _copy_to(self, sink: Any) -> None:
+        self._copy_range(sink, 0, self.size, exposes=True)
 
     # -- whole spans -------------------------------------------------------
 
-    def fill(self, view: memoryview, start: int) -> None:
-        """Fill ``view`` with the object's bytes from ``start``; long spans in parallel."""
-        total = len(view)
-        if total <= self._threshold or self._concurrency == 1:
-            self._fetch_into(view, start)
+    def _copy_range(self, sink: Any, start: int, stop: int, *, exposes: bool) -> None:
+        """Write bytes ``start`` to ``stop - 1`` to ``sink``, in order, as they arrive."""
+        if start >= stop:
             return
-        spans = range(0, total, self._chunk_size)
-        with ThreadPoolExecutor(
-            max_workers=min(self._concurrency, len(spans)), thread_name_prefix="s3file-read"
-        ) as pool:
-            futures = [
-                pool.submit(
-                    self._fetch_into, view[offset : offset + self._chunk_size], start + offset
-                )
-                for offset in spans
-            ]
-            try:
-                for future in futures:
-                    future.result()
-            finally:
-                for future in futures:
-                    future.cancel()
+        for pieces in self._ranges(start, stop):
+            sink.writelines(pieces)
+            self._seen = self._seen or exposes  # the caller's sink holds some of this version
 
-    def _copy_to(self, sink: Any) -> None:
-        batch = self._chunk_size * self._concurrency
-        buffer = bytearray(min(batch, self.size))
-        with memoryview(buffer) as view:
-            for start in range(0, self.size, batch):
-                count = min(batch, self.size - start)
-                self.fill(view[:count], start)
-                sink.write(view[:count])
-                self._seen = True
+    def _ranges(self, start: int, stop: int) -> Iterator[list[bytes]]:
+        """Yield the pieces of each range of the span, in order.
+
+        A long span is fetched by a sliding window of threads, as
+        download_fileobj does: besides the range being written, at most
+        ``concurrency`` ranges download or wait, so memory stays bounded, and
+        the caller writes each range while the next ones download.
+        """
+        if stop - start <= self._threshold or self._concurrency == 1:
+            yield self._fetch(start, stop)
+            return
+        spans = ((a, min(a + self._chunk_size, stop)) for a in range(start, stop, self._chunk_size))
+        with ThreadPoolExecutor(self._concurrency, thread_name_prefix="s3file-read") as pool:
+            window = deque(
+                pool.submit(self._fetch, *span) for span in islice(spans, self._concurrency)
+            )
+            try:
+                while window:
+                    pieces = window.popleft().result()
+                    for span in islice(spans, 1):
+                        window.append(pool.submit(self._fetch, *span))
+                    yield pieces
+            finally:
+                for future in window:
+                    future.cancel()
 
     # -- requests ----------------------------------------------------------
 
@@ -277,25 +275,27 @@ class RangeReader(PositionedRaw):
         self._body_stop = stop
         self._next_sequential = stop
 
-    def _fetch_into(self, view: memoryview, start: int) -> None:
-        filled = 0
+    def _fetch(self, start: int, stop: int) -> list[bytes]:
+        """Return bytes ``start`` to ``stop - 1`` in pieces; a failed body resumes where it left."""
+        pieces: list[bytes] = []
+        position = start
         for attempt in range(1, self._attempts + 1):
-            body = self._get(start + filled, start + len(view))
+            body = self._get(position, stop)
             try:
-                while filled < len(view):
-                    got = body.readinto(view[filled : filled + PIECE_SIZE])
-                    if not got:
-                        raise self._short_answer(start + filled)
-                    filled += got
-                return
+                while position < stop:
+                    piece: bytes = body.read(min(PIECE_SIZE, stop - position))
+                    if not piece:
+                        raise self._short_answer(position)
+                    pieces.append(piece)
+                    position += len(piece)
+                return pieces
             except _TRANSIENT_BODY_ERRORS as err:
                 if attempt == self._attempts:
                     raise
-                logger.debug(
-                    "Reading %s again from byte %d after %r", self.key, start + filled, err
-                )
+                logger.debug("Reading %s again from byte %d after %r", self.key, position, err)
             finally:
                 body.close()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _get(self, start: int, stop: int) -> Any:
         """Return the streaming body of bytes ``start`` to ``stop - 1`` of the version opened."""
