@@ -186,8 +186,16 @@ def test_location_prefix_lists_and_clears_only_the_location(make_site, s3_client
     assert "prefix=static%2F" in listing[0]
 
 
-@override_settings(USE_TZ=False)
-def test_rerun_without_time_zone_support_skips_unmodified_files(make_site):
+@pytest.fixture
+def no_time_zone_support():
+    # A fixture requested before make_site, so that it is undone after make_site's
+    # own settings override: as a decorator it was undone first, and make_site's
+    # teardown then restored USE_TZ=False for every later test.
+    with override_settings(USE_TZ=False):
+        yield
+
+
+def test_rerun_without_time_zone_support_skips_unmodified_files(no_time_zone_support, make_site):
     site = make_site()
     site.collectstatic()
     output = site.collectstatic()
