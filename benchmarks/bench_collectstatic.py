@@ -277,6 +277,9 @@ def main() -> None:
         app("manifest: --clear (app's command)", bucket, manifest, "--clear")
         manifest_objects = count_objects(server, bucket)
 
+        bucket = new_bucket(server, "app-manifest")
+        app("app: manifest first run", bucket, manifest)
+
     report(rows, args.files, manifest_objects)
 
 

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from storages.backends.s3 import S3StaticStorage
+from storages.backends.s3 import S3ManifestStaticStorage, S3StaticStorage
 from storages.management.commands.collectstatic import Command
 
 pytestmark = pytest.mark.integration
@@ -225,3 +225,50 @@ def test_gzip_is_applied_and_unchanged_gzipped_files_are_not_sent_again(make_sit
         site.touch(name)
     run(site)
     assert site.counter.by_operation() == {"ListObjectsV2": 1}
+
+
+HASHED = re.compile(r"\.[0-9a-f]{12}\.")
+
+
+def test_post_processed_files_are_uploaded_concurrently(make_site, tmp_path):
+    site = make_site(MANIFEST[0], sources={f"img/{n}.png": bytes([n]) * 10 for n in range(3)})
+    barrier = threading.Barrier(3, timeout=30)
+
+    def rendezvous(request, **kwargs):
+        # Each hashed copy's PUT waits until all three are being sent at once.
+        if request.method == "PUT" and HASHED.search(request.url):
+            barrier.wait()
+
+    site.storage.connection.meta.client.meta.events.register("before-send.s3", rendezvous)
+    output = run(site, "--workers", "3")
+    assert summary(output) == "3 static files copied, 3 post-processed."
+    support.collect_locally(site.root, tmp_path / "django", MANIFEST[1])
+    assert site.bucket_objects() == support.tree_files(tmp_path / "django")
+
+
+class _RejectHashed(S3ManifestStaticStorage):
+    """Asks S3 for an invalid storage class for the hashed copies of stylesheets."""
+
+    def get_object_parameters(self, name):
+        if name.startswith("css/") and HASHED.search(name):
+            return {"StorageClass": "NOT-A-CLASS"}
+        return super().get_object_parameters(name)
+
+
+def test_failed_post_processed_uploads_are_reported_and_no_manifest_is_written(make_site):
+    site = make_site("test_collectstatic_app._RejectHashed")
+    stderr = io.StringIO()
+    with pytest.raises(
+        CommandError, match=re.escape("3 post-processed files could not be uploaded.")
+    ):
+        call_command(Command(), interactive=False, verbosity=0, stdout=io.StringIO(), stderr=stderr)
+    lines = stderr.getvalue().splitlines()
+    assert len(lines) == 3
+    for line in lines:
+        assert re.fullmatch(
+            r"Could not upload 'css/\w+\.[0-9a-f]{12}\.css': An error occurred "
+            r"\(InvalidStorageClass\) when calling the PutObject operation: "
+            r"The storage class you specified is not valid",
+            line,
+        ), line
+    assert "staticfiles.json" not in site.bucket_objects()

@@ -25,7 +25,6 @@ upload's bytes):
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import posixpath
 import threading
@@ -33,48 +32,35 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from ..utils import is_seekable
+from ._s3_digest import body_digest, etag_digest
 from ._s3_errors import is_not_found, missing_file, status_code
 
 if TYPE_CHECKING:
     from .s3 import S3Storage
 
-__all__ = ["MAX_DELETE_KEYS", "ListingView", "body_digest"]
+__all__ = ["MAX_DELETE_KEYS", "ListingView", "Writer", "body_digest"]
 
 logger = logging.getLogger(__name__)
 
 #: S3 accepts at most 1,000 keys in one DeleteObjects request.
 MAX_DELETE_KEYS = 1000
-_READ_SIZE = 256 * 1024
 
 
-def body_digest(storage: S3Storage, content: Any, params: dict[str, Any]) -> str | None:
-    """Return the MD5 (hex) of the bytes ``storage._save`` would send, or None.
+class Writer(Protocol):
+    """Sends saves in the background (the app's collectstatic; see ``_s3_static``)."""
 
-    The bytes are the upload body, after gzip when the storage compresses
-    this content type, so they compare with the ETag S3 gives a plain PUT.
-    Content that cannot be rewound is not read (None).
-    """
-    if not is_seekable(content) or not hasattr(content, "seek"):
-        return None
-    hasher = hashlib.md5(usedforsecurity=False)
-    # A copy: building the body records ContentEncoding in the parameters.
-    body = storage._upload_body(content, dict(params))
-    while chunk := body.read(_READ_SIZE):
-        hasher.update(chunk)
-    content.seek(0)
-    return hasher.hexdigest()
+    def save(self, storage: Any, view: ListingView, name: str, content: Any) -> str | None:
+        """Queue the upload and return the name, or None to let the caller save."""
 
+    def wait(self, key: str) -> None:
+        """Return once no write of ``key`` is in flight."""
 
-def _etag_digest(etag: str | None) -> str | None:
-    # A plain PUT's ETag is the quoted MD5 of the bytes. Multipart ETags
-    # ("<md5>-<parts>") and SSE-KMS ETags never equal an MD5 we compute,
-    # so such objects are simply always uploaded again.
-    return etag.strip('"').lower() if etag else None
+    def drain(self) -> None:
+        """Wait for every queued write; raise if any failed."""
 
 
 @dataclass
@@ -105,6 +91,8 @@ class ListingView:
         self._pending: dict[str, _Entry] = {}
         self._holding = 0
         self.usable = True
+        #: Set while a background writer sends saves; requests for a key wait for it.
+        self.writer: Writer | None = None
 
     # -- loading ---------------------------------------------------------
 
@@ -126,7 +114,7 @@ class ListingView:
                 ):
                     for item in page.get("Contents", ()):
                         modified = item["LastModified"].astimezone(UTC)
-                        entries[item["Key"]] = _Entry(_etag_digest(item.get("ETag")), modified)
+                        entries[item["Key"]] = _Entry(etag_digest(item.get("ETag")), modified)
             except ClientError as err:
                 if status_code(err) != 403:
                     raise
@@ -186,6 +174,8 @@ class ListingView:
             entry = self._known().get(key)
         if entry is None:
             raise missing_file(key)
+        if entry.last_modified is None:
+            self._settle(key)  # the caller asks S3: the object must be there
         return entry.last_modified
 
     def digest(self, key: str) -> str | None:
@@ -223,6 +213,7 @@ class ListingView:
         Called before each save; earlier held deletes of other keys are sent
         first, so S3 sees writes in the order they were made.
         """
+        self._settle(key)
         with self._lock:
             self._flush(keep=key)
             entries = self._known()
@@ -259,6 +250,7 @@ class ListingView:
             held = self._holding or (self._hold_when is not None and self._hold_when())
             if not held:
                 self._flush()
+                self._settle(key)
                 return False
             entry = self._remove(key)
             assert entry is not None
@@ -327,6 +319,7 @@ class ListingView:
             return
         for key in keys:
             del self._pending[key]
+            self._settle(key)
         if len(keys) == 1:
             # The very request S3Storage.delete() sends, with its tolerance of 404.
             try:
@@ -339,6 +332,10 @@ class ListingView:
         if failures:
             key, reason = failures[0]
             raise OSError(f"Could not delete {len(failures)} file(s), first {key!r}: {reason}")
+
+    def _settle(self, key: str) -> None:
+        if self.writer is not None:
+            self.writer.wait(key)
 
 
 def _parents(key: str) -> Iterator[str]:

@@ -9,8 +9,10 @@ nothing. Names, manifest and errors stay Django's own.
 
 It also runs post-processing with deletes *held* (see ``_s3_listing``): the
 mixin deletes each hashed name before saving it again, and when the bytes
-did not change, neither request is needed. And it can give the hashed files
+did not change, neither request is needed. It can give the hashed files
 it writes a long-lived ``Cache-Control`` (``hashed_files_cache_control``).
+Under the app's ``collectstatic`` its saves go to the command's upload pool
+(the listing view's ``writer``), and the manifest waits for all of them.
 """
 
 from __future__ import annotations
@@ -109,6 +111,23 @@ class StaticManifestMixin(_Base):
             return storage.open(source_path)
         except OSError:
             return None
+
+    def _save(self, name: str, content: Any) -> str:
+        # The app's collectstatic sends post-processing's saves from its pool.
+        view = self._active_listing()
+        if view is not None and view.writer is not None:
+            queued = view.writer.save(self, view, name, content)
+            if queued is not None:
+                return queued
+        saved: str = super()._save(name, content)
+        return saved
+
+    def save_manifest(self) -> None:
+        """Save ``staticfiles.json`` once every file it names is in the bucket."""
+        view = self._active_listing()
+        if view is not None and view.writer is not None:
+            view.writer.drain()
+        super().save_manifest()
 
     def _get_write_parameters(self, name: str, content: Any = None) -> dict[str, Any]:
         params = super()._get_write_parameters(name, content)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -23,10 +24,13 @@ from botocore.config import Config
 from django.core.files.storage import Storage
 from django.core.files.utils import validate_file_name
 
-from ..backends._s3_listing import ListingView, body_digest
+from ..backends._s3_digest import body_digest
+from ..backends._s3_listing import ListingView
+from ..backends._s3_static import StaticManifestMixin
 from ..backends.s3 import S3Storage
+from ..utils import clean_name
 
-__all__ = ["DEFAULT_WORKERS", "UploadResult", "Uploader"]
+__all__ = ["DEFAULT_WORKERS", "UploadResult", "Uploader", "UploadsFailedError"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,14 @@ class UploadResult:
     error: BaseException | None = None
 
 
+class UploadsFailedError(Exception):
+    """Uploads queued by post-processing failed: ``failures`` lists (key, error)."""
+
+    def __init__(self, failures: list[tuple[str, BaseException]]) -> None:
+        super().__init__(f"{len(failures)} uploads failed")
+        self.failures = failures
+
+
 def _pool_client(storage: S3Storage, workers: int) -> Any:
     config = storage.client_config
     # botocore's default pool holds 10 connections.
@@ -60,7 +72,11 @@ def _pool_client(storage: S3Storage, workers: int) -> Any:
 class Uploader:
     """Upload static files to an S3 storage from a bounded pool of threads.
 
-    :meth:`results` waits for every upload; :meth:`close` stops the pool.
+    Two kinds of work: the collected files (:meth:`submit`, then
+    :meth:`results`), and, as the listing view's ``writer``, the saves that
+    post-processing makes (:meth:`save`, :meth:`wait`, :meth:`drain`). A
+    request for a key whose upload is in flight waits for it, so S3 sees
+    each key's writes in order. :meth:`close` stops the pool.
     """
 
     def __init__(
@@ -73,11 +89,14 @@ class Uploader:
         operation = self._client.meta.service_model.operation_model("PutObject")
         self._put_arguments = frozenset(operation.input_shape.members)
         # A subclass that overrides how files are saved gets its own code run.
-        self._own_save = type(storage)._save is not S3Storage._save or (
-            type(storage).save is not Storage.save
-        )
+        own_save = type(storage)._save not in (S3Storage._save, StaticManifestMixin._save)
+        self._own_save = own_save or type(storage).save is not Storage.save
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="collectstatic-upload")
         self._futures: list[Future[UploadResult]] = []
+        self._in_flight: dict[str, Future[None]] = {}
+        self._in_flight_lock = threading.Lock()
+        # Queued bodies wait in memory: at most a few per worker.
+        self._slots = threading.BoundedSemaphore(4 * workers)
 
     def close(self) -> None:
         """Stop the pool: cancel uploads not started, wait for those running."""
@@ -92,6 +111,54 @@ class Uploader:
         results = [future.result() for future in self._futures]
         self._futures = []
         return results
+
+    # -- the listing view's writer, for post-processing --------------------
+
+    def save(self, storage: Any, view: ListingView, name: str, content: Any) -> str | None:
+        """Queue a save made by post-processing; return None if it must be made in place."""
+        if self._own_save or storage is not self._storage:
+            return None
+        cleaned = clean_name(name)
+        key = storage._normalize_name(cleaned)
+        params = storage._get_write_parameters(key, content)
+        data = self._small_body(content, params)
+        if data is None:
+            return None
+        digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        # Waits for this key's upload in flight, and sends held deletes first.
+        if view.holds(key, digest):
+            return cleaned
+        self._slots.acquire()
+        future = self._pool.submit(self._put, key, data, params)
+        future.add_done_callback(lambda _: self._slots.release())
+        with self._in_flight_lock:
+            self._in_flight[key] = future
+        view.saved(key, digest)
+        return cleaned
+
+    def wait(self, key: str) -> None:
+        """Return once no upload of ``key`` is in flight (failures wait for :meth:`drain`)."""
+        with self._in_flight_lock:
+            future = self._in_flight.get(key)
+        if future is not None:
+            future.exception()
+
+    def drain(self) -> None:
+        """Wait for every queued save; raise UploadsFailedError if any failed."""
+        with self._in_flight_lock:
+            in_flight, self._in_flight = self._in_flight, {}
+        failures = [
+            (key, error)
+            for key, future in in_flight.items()
+            if (error := future.exception()) is not None
+        ]
+        if failures:
+            raise UploadsFailedError(failures)
+
+    def _put(self, key: str, data: bytes, params: dict[str, Any]) -> None:
+        self._client.put_object(Bucket=self._storage.bucket_name, Key=key, Body=data, **params)
+
+    # -- collected files --------------------------------------------------
 
     def _copy(self, name: str, source_storage: Storage, path: str) -> UploadResult:
         try:
@@ -110,15 +177,13 @@ class Uploader:
             self._view.saved(key, None)
             return True
         params = storage._get_write_parameters(key, content)
-        size = getattr(content, "size", None)
-        threshold = storage.transfer_config.multipart_threshold
+        data = self._small_body(content, params)
         digest: str | None
-        if size is not None and size < threshold and self._put_arguments.issuperset(params):
-            data = storage._upload_body(content, params).read()
+        if data is not None:
             digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
             if self._identical(key, digest):
                 return False
-            self._client.put_object(Bucket=storage.bucket_name, Key=key, Body=data, **params)
+            self._put(key, data, params)
         else:
             digest = body_digest(storage, content, params)
             if self._identical(key, digest):
@@ -129,6 +194,16 @@ class Uploader:
             )
         self._view.saved(key, digest)
         return True
+
+    def _small_body(self, content: Any, params: dict[str, Any]) -> bytes | None:
+        # One PutObject is what upload_fileobj sends below its multipart
+        # threshold, as long as every parameter is a PutObject parameter.
+        size = getattr(content, "size", None)
+        threshold = self._storage.transfer_config.multipart_threshold
+        if size is None or size >= threshold or not self._put_arguments.issuperset(params):
+            return None
+        data: bytes = self._storage._upload_body(content, params).read()
+        return data
 
     def _identical(self, key: str, digest: str | None) -> bool:
         return self._skip_identical and digest is not None and self._view.digest(key) == digest

@@ -6,8 +6,10 @@ option of Django's command and, when the staticfiles storage is an
 ``S3Storage``:
 
 * answers "is it there, and how old is it?" from one listing of the bucket;
-* uploads from a bounded pool of threads sharing one client (``--workers``);
-  every failed file is reported and the command then fails;
+* uploads from a bounded pool of threads sharing one client (``--workers``),
+  post-processing's hashed copies included, and writes ``staticfiles.json``
+  only once every file it names is in the bucket; every failed file is
+  reported and the command then fails;
 * skips a file whose bytes S3 already holds (local MD5 against the listed
   ETag) even when its modified time changed, as after a fresh checkout
   (``--upload-unchanged`` turns this off);
@@ -29,7 +31,7 @@ from django.utils.functional import LazyObject, empty
 
 from ...backends._s3_listing import ListingView
 from ...backends.s3 import S3Storage
-from .._uploads import DEFAULT_WORKERS, Uploader, UploadResult
+from .._uploads import DEFAULT_WORKERS, Uploader, UploadResult, UploadsFailedError
 
 __all__ = ["Command"]
 
@@ -115,7 +117,7 @@ class Command(collectstatic.Command):
                 self.post_process = wants_post_process
                 self._s3 = None
             if wants_post_process and hasattr(self.storage, "post_process"):
-                self._post_process(run.found)
+                self._post_process(run.found, view, uploader)
         return {
             "modified": self.copied_files + self.symlinked_files,
             "unmodified": self.unmodified_files,
@@ -200,7 +202,24 @@ class Command(collectstatic.Command):
                 f"{len(failed)} of {len(results)} static files could not be copied."
             ) from failed[0].error
 
-    def _post_process(self, found: dict[str, tuple[Storage, str]]) -> None:
+    def _post_process(
+        self, found: dict[str, tuple[Storage, str]], view: ListingView, uploader: Uploader
+    ) -> None:
+        # The storage's saves go to the pool too (S3ManifestStaticStorage).
+        view.writer = uploader
+        try:
+            self._post_process_files(found)
+            uploader.drain()
+        except UploadsFailedError as err:
+            for key, error in err.failures:
+                self.stderr.write(f"Could not upload '{key[len(view.prefix) :]}': {error}")
+            raise CommandError(
+                f"{len(err.failures)} post-processed files could not be uploaded."
+            ) from err.failures[0][1]
+        finally:
+            view.writer = None
+
+    def _post_process_files(self, found: dict[str, tuple[Storage, str]]) -> None:
         # What Django's collect() does after copying, with the same messages.
         processor = self.storage.post_process(found, dry_run=self.dry_run)
         for original_path, processed_path, processed in processor:
