@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 
@@ -10,6 +9,7 @@ import pytest
 from django.core.files.base import ContentFile, File
 
 from faultproxy import Fault, FaultProxy
+from helpers import OneWayStream
 from storages.backends.s3 import S3Storage
 
 pytestmark = pytest.mark.integration
@@ -55,23 +55,8 @@ def test_unseekable_content_cannot_be_resent(make_storage, s3_client, bucket_nam
     make_storage().save("taken.txt", ContentFile(b"first"))
     racer = make_storage(StaleCheckStorage, file_overwrite=False)
 
-    class OneWay(io.RawIOBase):
-        def __init__(self) -> None:
-            self._data = io.BytesIO(b"second")
-
-        def readable(self) -> bool:
-            return True
-
-        def seekable(self) -> bool:
-            return False
-
-        def readinto(self, buffer) -> int:
-            chunk = self._data.read(len(buffer))
-            buffer[: len(chunk)] = chunk
-            return len(chunk)
-
     with pytest.raises(FileExistsError) as info:
-        racer.save("taken.txt", File(OneWay(), name="taken.txt"))
+        racer.save("taken.txt", File(OneWayStream(b"second"), name="taken.txt"))
     assert str(info.value) == (
         "'taken.txt' was created by another writer during this upload, and the content "
         "cannot be read again to save it under another name."

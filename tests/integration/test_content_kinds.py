@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 from django.core.files.base import ContentFile, File
 
 from faultproxy import Fault, FaultProxy
+from helpers import OneWayStream
 from storages.backends.s3 import S3Storage
 
 pytestmark = pytest.mark.integration
@@ -49,22 +50,9 @@ def test_text_file_in_a_legacy_encoding_is_stored_in_that_encoding(
 def test_unseekable_stream_larger_than_the_multipart_threshold(storage, s3_client, bucket_name):
     data = bytes(range(256)) * (10 * MiB // 256)
 
-    class Pipe(io.RawIOBase):
-        def __init__(self) -> None:
-            self._data = io.BytesIO(data)
-
-        def readable(self) -> bool:
-            return True
-
-        def seekable(self) -> bool:
-            return False
-
-        def readinto(self, buffer) -> int:
-            chunk = self._data.read(min(len(buffer), 65536))
-            buffer[: len(chunk)] = chunk
-            return len(chunk)
-
-    storage.save("pipe.bin", File(io.BufferedReader(Pipe()), name="pipe.bin"))
+    storage.save(
+        "pipe.bin", File(io.BufferedReader(OneWayStream(data, piece=65536)), name="pipe.bin")
+    )
     assert _body(s3_client, bucket_name, "pipe.bin") == data
     assert _uploads(s3_client, bucket_name) == []
 

@@ -6,11 +6,10 @@ import logging
 
 import pytest
 from botocore.exceptions import ClientError
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 
+from helpers import rsa_pem
 from storages._redact import redact
 from storages.backends.s3 import S3Storage
 
@@ -41,17 +40,8 @@ def all_logs():
     root.setLevel(previous)
 
 
-def _pem() -> str:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
 def test_full_run_logs_no_secret(s3_server, bucket_name, all_logs):
-    pem = _pem()
+    pem = rsa_pem(pkcs8=True).decode()
     pem_body = pem.splitlines()[5]
     storage = S3Storage(**s3_server.storage_options(bucket_name, signature_version="s3v4"))
     storage.save("a.txt", ContentFile(b"hello"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-import io
 import re
 import threading
 import urllib.request
@@ -17,6 +16,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
+from helpers import OneWayStream
 from storages.backends.s3 import S3File, S3Storage
 
 pytestmark = pytest.mark.integration
@@ -128,22 +128,7 @@ def test_save_text_and_non_seekable_content(storage, s3_client, bucket_name):
     storage.save("text.txt", ContentFile("héllo wörld"))
     assert _body(s3_client, bucket_name, "text.txt") == "héllo wörld".encode()
 
-    class OneWay(io.RawIOBase):
-        def __init__(self, data: bytes) -> None:
-            self._data = io.BytesIO(data)
-
-        def readable(self) -> bool:
-            return True
-
-        def seekable(self) -> bool:
-            return False
-
-        def readinto(self, buffer) -> int:
-            chunk = self._data.read(len(buffer))
-            buffer[: len(chunk)] = chunk
-            return len(chunk)
-
-    storage.save("stream.bin", File(OneWay(b"streamed bytes"), name="stream.bin"))
+    storage.save("stream.bin", File(OneWayStream(b"streamed bytes"), name="stream.bin"))
     assert _body(s3_client, bucket_name, "stream.bin") == b"streamed bytes"
 
 

@@ -6,10 +6,9 @@ import pickle
 import threading
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 import storages
+from helpers import rsa_pem
 from storages.backends import s3, s3boto3
 from storages.backends.s3 import S3File, S3ManifestStaticStorage, S3StaticStorage, S3Storage
 
@@ -67,15 +66,6 @@ class CustomStorage(S3Storage):
     """A user's subclass deconstructs to its own path."""
 
 
-def _pem() -> bytes:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=1024)
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-
-
 def test_pickle_round_trip_before_and_after_bucket_use():
     storage = S3Storage(bucket_name="media", location="x", region_name="eu-west-1")
     clone = pickle.loads(pickle.dumps(storage))
@@ -89,7 +79,7 @@ def test_pickle_round_trip_before_and_after_bucket_use():
 
 def test_pickle_with_signer_built_from_keys():
     # Fix: the reference cannot pickle this storage.
-    pem = _pem()
+    pem = rsa_pem()
     storage = S3Storage(
         cloudfront_key_id="KEYID",
         cloudfront_key=pem,
@@ -121,7 +111,7 @@ def test_signer_kwarg_wins_over_subclass_attribute():
 
 
 def test_signers_are_cached_per_key_pair():
-    pem = _pem()
+    pem = rsa_pem()
     first = S3Storage(cloudfront_key_id="K", cloudfront_key=pem)
     second = S3Storage(cloudfront_key_id="K", cloudfront_key=pem)
     assert first.cloudfront_signer is second.cloudfront_signer

@@ -1,0 +1,40 @@
+"""Small objects several test modules need."""
+
+from __future__ import annotations
+
+import io
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+
+class OneWayStream(io.RawIOBase):
+    """A readable stream that cannot seek, like a pipe or a socket."""
+
+    def __init__(self, data: bytes, piece: int | None = None) -> None:
+        self._data = io.BytesIO(data)
+        self._piece = piece
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readinto(self, buffer) -> int:
+        size = len(buffer) if self._piece is None else min(len(buffer), self._piece)
+        chunk = self._data.read(size)
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def rsa_pem(pkcs8: bool = False) -> bytes:
+    """Return a new 2048-bit RSA private key as PEM (PKCS#1 unless ``pkcs8``)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8
+        if pkcs8
+        else serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
