@@ -4,10 +4,5 @@
 #        ./scripts/demo.sh COMMAND ...   # a manage.py command against the demo, e.g. s3probe
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3}"
-VENV="${VENV:-.venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-    "$PYTHON" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[seaweedfs]"
+. scripts/_venv.sh "seaweedfs"
 exec "$VENV/bin/python" example/run.py "$@"

@@ -3,12 +3,7 @@
 # Usage: ./scripts/test.sh [pytest arguments]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PYTHON="${PYTHON:-python3}"
-VENV="${VENV:-.venv}"
-if [ ! -x "$VENV/bin/python" ]; then
-    "$PYTHON" -m venv "$VENV"
-fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e ".[test,lint]"
+. scripts/_venv.sh "test,lint"
 status=0
 "$VENV/bin/python" -m pytest -n 2 --dist loadfile "$@" || status=$?
 if [ "$status" -ne 0 ]; then
