@@ -333,6 +333,7 @@ def test_settings_ignored_by_client_config_are_w008() -> None:
     ]
 
 
+@pytest.mark.skipif(django.VERSION < (5, 1), reason="Django 4.2 and 5.0 still honour it")
 def test_removed_legacy_setting_is_w009() -> None:
     with override_settings(DEFAULT_FILE_STORAGE=S3):
         assert messages(default=storage("django.core.files.storage.FileSystemStorage")) == [
