@@ -12,28 +12,10 @@ import pytest
 from django.conf import settings
 
 if not settings.configured:
-    settings.configure(
-        DEBUG=False,
-        USE_TZ=True,
-        TIME_ZONE="UTC",
-        SECRET_KEY="tests-only-not-secret",
-        INSTALLED_APPS=[
-            "django.contrib.contenttypes",
-            "django.contrib.auth",
-            "django.contrib.staticfiles",
-            "storages",
-        ],
-        DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}},
-        STATIC_URL="/static/",
-        TEMPLATES=[
-            {
-                "BACKEND": "django.template.backends.django.DjangoTemplates",
-                "APP_DIRS": True,
-                "OPTIONS": {"builtins": ["django.templatetags.static"]},
-            }
-        ],
-    )
+    # Read once; later subprocesses (the demo, pytester runs) choose their own settings.
+    os.environ["DJANGO_SETTINGS_MODULE"] = "django_settings"
     django.setup()
+    del os.environ["DJANGO_SETTINGS_MODULE"]
 
 from storages.backends.s3 import S3Storage
 from storages.testing.seaweedfs import SeaweedFS
