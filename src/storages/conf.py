@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import copy
 import enum
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
 
 from django.core.exceptions import ImproperlyConfigured
@@ -74,7 +74,6 @@ class Option:
     secret: bool = False
     #: The reference reads this only from Django settings; we accept OPTIONS too.
     extension: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def default_value(self) -> Any:
         """Return a fresh copy of the default (so mutable defaults are never shared)."""

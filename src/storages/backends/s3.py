@@ -20,7 +20,7 @@ from django.utils.timezone import make_naive
 from .. import signers
 from ..base import BaseStorage
 from ..compress import CompressStorageMixin
-from ..conf import invalid_setting
+from ..conf import UNSET, invalid_setting
 from ..utils import (
     ReadBytesWrapper,
     TextAsBytesStream,
@@ -71,7 +71,6 @@ def _cloud_front_signer_from_pem(key_id: str, pem: str | bytes) -> signers.Signe
     return signers.signer_from_pem(key_id, pem)
 
 
-_OMITTED: Any = object()
 
 CONFIG_DEPRECATION = (
     "The 'config' class property is deprecated and will be removed in a future version. "
@@ -136,7 +135,7 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     hashed_files_cache_control: str | None
 
     def __init__(self, **settings: Any) -> None:
-        signer = settings.pop("cloudfront_signer", _OMITTED)
+        signer = settings.pop("cloudfront_signer", UNSET)
         self._signer_from_keys = False
         super().__init__(**settings)
         check_location(self)
@@ -164,7 +163,7 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     # -- CloudFront signer ---------------------------------------------------
 
     def _resolve_signer(self, signer: Any) -> None:
-        if signer is not _OMITTED:
+        if signer is not UNSET:
             self.cloudfront_signer = signer
             return
         if not isinstance(getattr(type(self), "cloudfront_signer", None), property):
