@@ -71,7 +71,6 @@ def _cloud_front_signer_from_pem(key_id: str, pem: str | bytes) -> signers.Signe
     return signers.signer_from_pem(key_id, pem)
 
 
-
 CONFIG_DEPRECATION = (
     "The 'config' class property is deprecated and will be removed in a future version. "
     "Use AWS_S3_CLIENT_CONFIG to customize any of the botocore.config.Config parameters."
