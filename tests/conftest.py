@@ -106,3 +106,20 @@ def record_calls() -> Callable[[Any], CallRecorder]:
         return recorder
 
     return attach
+
+
+if django.VERSION < (5, 1):
+    # Django's own receiver (which resets the handler) must be connected first.
+    import django.test.signals  # noqa: F401
+    from django.core.signals import setting_changed
+
+    def _keep_storage_options(*, setting: str, **kwargs: Any) -> None:
+        # Django 4.2/5.0: override_settings(STORAGES=...) also marks
+        # STATICFILES_STORAGE and DEFAULT_FILE_STORAGE as overridden, and the
+        # storage handler then rebuilds STORAGES from them without OPTIONS.
+        if setting in ("STORAGES", "STATIC_ROOT", "STATIC_URL"):  # those Django resets on
+            from django.core.files.storage import storages
+
+            storages._backends = dict(settings.STORAGES)
+
+    setting_changed.connect(_keep_storage_options)
