@@ -110,7 +110,7 @@ def record_calls() -> Callable[[Any], CallRecorder]:
 
 if django.VERSION < (5, 1):
     # Django's own receiver (which resets the handler) must be connected first.
-    import django.test.signals  # noqa: F401
+    import django.test.signals
     from django.core.signals import setting_changed
 
     def _keep_storage_options(*, setting: str, **kwargs: Any) -> None:
