@@ -54,18 +54,21 @@ class S3ConnectionMixin:
             aws_session_token=self.security_token,
         )
 
+    def _client_arguments(self, config: Config) -> dict[str, Any]:
+        """Return the keyword arguments every S3 client or resource of this storage gets."""
+        return {
+            "region_name": self.region_name,
+            "use_ssl": self.use_ssl,
+            "endpoint_url": self.endpoint_url,
+            "config": config,
+            "verify": self.verify,
+        }
+
     def _create_resource(self, config: Config) -> Any:
         # botocore logs credentials at DEBUG level; mask them before any request.
         _redact.install()
         session = self._create_session()
-        return session.resource(
-            "s3",
-            region_name=self.region_name,
-            use_ssl=self.use_ssl,
-            endpoint_url=self.endpoint_url,
-            config=config,
-            verify=self.verify,
-        )
+        return session.resource("s3", **self._client_arguments(config))
 
     @property
     def connection(self) -> Any:

@@ -147,14 +147,7 @@ def _probe(storage: S3Storage, signed: bool) -> tuple[presign.Layout | None, Any
     config = storage.client_config
     if not signed:
         config = config.merge(Config(signature_version=botocore.UNSIGNED))
-    client = session.client(
-        "s3",
-        region_name=storage.region_name,
-        use_ssl=storage.use_ssl,
-        endpoint_url=storage.endpoint_url,
-        config=config,
-        verify=storage.verify,
-    )
+    client = session.client("s3", **storage._client_arguments(config))
     bucket = storage.bucket_name
     params = {**_PROBE_PARAMS, "Bucket": bucket, "Key": _PROBE_KEY}
     url = client.generate_presigned_url("get_object", Params=params, ExpiresIn=_PROBE_EXPIRES)
