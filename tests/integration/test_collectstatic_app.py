@@ -11,6 +11,7 @@ import re
 import threading
 from typing import ClassVar
 
+import django
 import pytest
 import test_static_support as support
 from django.core.management import call_command
@@ -27,6 +28,8 @@ PLAIN = support.PLAIN
 MANIFEST = support.MANIFEST
 summary = support.summary
 BOTH = pytest.mark.parametrize("pair", [PLAIN, MANIFEST], ids=["plain", "manifest"])
+#: Django 6.0 counts deletions in the summary and logs each one at verbosity 2 only.
+COUNTS_DELETIONS = django.VERSION >= (6, 0)
 
 
 def run(site: support.StaticSite, *args: str, **options: object) -> str:
@@ -84,6 +87,7 @@ def test_clear_deletes_in_one_batch_then_recollects(make_site, tmp_path, pair):
     run(site)
     site.client.put_object(Bucket=site.bucket, Key="old/stale.css", Body=b"x")
     site.client.put_object(Bucket=site.bucket, Key="css/", Body=b"")
+    stored = len(site.bucket_objects()) - 1  # less the "directory" marker
     output = run(site, "--clear")
     support.collect_locally(site.root, tmp_path / "django", pair[1])
     local = support.tree_files(tmp_path / "django")
@@ -96,14 +100,37 @@ def test_clear_deletes_in_one_batch_then_recollects(make_site, tmp_path, pair):
         "DeleteObjects": 1,
         "PutObject": len(local),
     }
-    assert "Deleting 'old/stale.css'" in output
+    if COUNTS_DELETIONS:
+        assert "Deleting" not in output
+        assert summary(output).startswith(f"{stored} static files deleted, 9 static files copied")
+    else:
+        assert "Deleting 'old/stale.css'" in output
+        assert summary(output).startswith("9 static files copied")
 
 
-def test_clear_logs_deletions_in_djangos_order(make_site):
+@BOTH
+def test_clear_reports_what_djangos_command_reports(make_site, pair):
+    site = make_site(pair[0])
+    run(site)
+    site.client.put_object(Bucket=site.bucket, Key="old/stale.css", Body=b"x")
+    ours = run(site, "--clear", verbosity=2)
+    site.client.put_object(Bucket=site.bucket, Key="old/stale.css", Body=b"x")
+    theirs = site.collectstatic("--clear", verbosity=2)
+    deletions = re.compile(r"^(?:Deleting|Pretending to delete) .*$", re.MULTILINE)
+    assert deletions.findall(ours) == deletions.findall(theirs)
+    assert summary(ours) == summary(theirs)
+
+
+@pytest.mark.parametrize("verbosity", [1, 2])
+def test_clear_logs_deletions_in_djangos_order(make_site, verbosity):
     site = make_site()
     run(site)
-    output = run(site, "--clear", "--dry-run")
+    output = run(site, "--clear", "--dry-run", verbosity=verbosity)
     deleted = re.findall(r"Pretending to delete '(.+)'", output)
+    if COUNTS_DELETIONS and verbosity == 1:
+        assert deleted == []
+        assert summary(output) == "9 static files deleted, 0 static files copied, 9 unmodified."
+        return
     # Each directory's files first, then its subdirectories, as clear_dir() walks.
     assert deleted == [
         "robots.txt",

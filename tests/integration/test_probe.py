@@ -7,6 +7,7 @@ import json
 import re
 from typing import Any
 
+import django
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -35,8 +36,21 @@ ALL_OK = [
 ]
 
 
+#: Django 4.2 and 5.0 complete an overridden STORAGES with their default entries.
+DJANGO_FILLS_STORAGES = django.VERSION < (5, 1)
+DJANGO_DEFAULTS = {
+    "default": "django.core.files.storage.FileSystemStorage",
+    "staticfiles": "django.contrib.staticfiles.storage.StaticFilesStorage",
+}
+
+
 def probe(server: SeaweedFS, storages: dict[str, Any], *args: str) -> tuple[list[str], str]:
-    """Run the probe with STORAGES; return its output lines (normalised) and the error."""
+    """Run the probe with STORAGES; return its output lines (normalised) and the error.
+
+    On Django 4.2 and 5.0 the probe also reports the entries Django added;
+    those lines are checked here and left out of the result.
+    """
+    filled = [alias for alias in DJANGO_DEFAULTS if alias not in storages]
     out = io.StringIO()
     error = ""
     with override_settings(STORAGES=storages):
@@ -46,7 +60,10 @@ def probe(server: SeaweedFS, storages: dict[str, Any], *args: str) -> tuple[list
             error = f"{err} (exit {err.returncode})"
     text = out.getvalue().replace(server.endpoint_url, "http://S3")
     text = re.sub(r"\.s3probe-[0-9a-f]{32}\.txt", ".s3probe-ID.txt", text)
-    return text.splitlines(), error
+    lines = text.splitlines()
+    for alias in filled if DJANGO_FILLS_STORAGES else ():
+        lines.remove(f"Storage {alias!r} ({DJANGO_DEFAULTS[alias]}): not S3, skipped")
+    return lines, error
 
 
 def s3(server: SeaweedFS, bucket: str, backend: str = S3, **options: Any) -> dict[str, Any]:

@@ -109,6 +109,7 @@ def s3_storage(make_s3_storage: Callable[..., S3Storage]) -> S3Storage:
 @pytest.fixture
 def s3_default_storage(seaweedfs_server: SeaweedFS, s3_bucket: str) -> Iterator[S3Storage]:
     """Make ``STORAGES["default"]`` an S3Storage on this test's bucket, for this test."""
+    import django
     from django.conf import settings
     from django.core.files.storage import storages
     from django.test import override_settings
@@ -117,6 +118,10 @@ def s3_default_storage(seaweedfs_server: SeaweedFS, s3_bucket: str) -> Iterator[
     default = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
     # override_settings makes Django drop its cached storages, default_storage included.
     with override_settings(STORAGES={**settings.STORAGES, "default": default}):
+        if django.VERSION < (5, 1):
+            # Django 4.2/5.0: the override also marks DEFAULT_FILE_STORAGE as set,
+            # and the storage handler would rebuild "default" from it without OPTIONS.
+            cast(Any, storages)._backends = dict(settings.STORAGES)
         yield cast("S3Storage", storages["default"])
 
 

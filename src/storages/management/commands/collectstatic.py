@@ -15,7 +15,10 @@ option of Django's command and, when the staticfiles storage is an
   (``--upload-unchanged`` turns this off);
 * clears (``--clear``) with DeleteObjects, 1,000 keys a request.
 
-With any other storage it is Django's command, unchanged.
+With any other storage it is Django's command, unchanged. Its messages,
+verbosity levels, summary counts and errors follow the Django version it runs
+on (Django 6.0 counts deletions, and logs each one at verbosity 2; Django 6.1
+reports a failed post-processing as a ``CommandError``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import django
 from django.contrib.staticfiles.management.commands import collectstatic
 from django.core.files.storage import Storage
 from django.core.management.base import CommandError, CommandParser
@@ -34,6 +38,11 @@ from ...backends.s3 import S3Storage
 from .._uploads import DEFAULT_WORKERS, Uploader, UploadResult, UploadsFailedError
 
 __all__ = ["Command"]
+
+# Django 6.0 reports "N static files deleted" and logs each deletion at verbosity 2.
+_COUNTS_DELETIONS = django.VERSION >= (6, 0)
+# Django 6.1 turns a post-processing error into a CommandError carrying its notes.
+_POST_PROCESS_ERROR_IS_COMMAND_ERROR = django.VERSION >= (6, 1)
 
 
 def _s3_destination(storage: Any) -> S3Storage | None:
@@ -67,6 +76,8 @@ class Command(collectstatic.Command):
         "uploads, no upload of bytes already stored, and batched deletes for --clear."
     )
     _s3: _S3Run | None = None
+    #: Set by Django 6.0 and later (its stubs do not declare it).
+    deleted_files: list[str]
 
     def add_arguments(self, parser: CommandParser) -> None:
         """Add Django's options, then ``--workers`` and ``--upload-unchanged``."""
@@ -99,6 +110,7 @@ class Command(collectstatic.Command):
         if storage is None:
             result: dict[str, list[str]] = super().collect()
             return result
+        collected: dict[str, list[str]]
         wants_post_process = self.post_process
         with (
             storage.listing_view() as view,
@@ -111,14 +123,17 @@ class Command(collectstatic.Command):
             # uploads must finish first, so post-processing runs below.
             self.post_process = False
             try:
-                super().collect()
+                collected = super().collect()
                 self._finish(uploader.results())
             finally:
                 self.post_process = wants_post_process
                 self._s3 = None
             if wants_post_process and hasattr(self.storage, "post_process"):
                 self._post_process(run.found, view, uploader)
+        # Django's own counts (Django 6.0 adds "skipped" and "deleted"), with
+        # the uploads' and post-processing's outcome in place of its guesses.
         return {
+            **collected,
             "modified": self.copied_files + self.symlinked_files,
             "unmodified": self.unmodified_files,
             "post_processed": self.post_processed_files,
@@ -140,10 +155,11 @@ class Command(collectstatic.Command):
         names = {key: key[len(run.view.prefix) :] for key in keys}
         for key in keys:
             verb = "Pretending to delete" if self.dry_run else "Deleting"
-            self.log(f"{verb} '{names[key]}'", level=1)
-        if self.dry_run or not keys:
-            return None
-        failures = run.view.delete_many(keys)
+            self.log(f"{verb} '{names[key]}'", level=2 if _COUNTS_DELETIONS else 1)
+        failures = [] if self.dry_run or not keys else run.view.delete_many(keys)
+        if _COUNTS_DELETIONS:
+            failed = {key for key, _ in failures}
+            self.deleted_files.extend(names[key] for key in keys if key not in failed)
         for key, reason in failures:
             self.stderr.write(f"Could not delete '{names[key]}': {reason}")
         if failures:
@@ -226,7 +242,10 @@ class Command(collectstatic.Command):
             if isinstance(processed, Exception):
                 self.stderr.write(f"Post-processing '{original_path}' failed!")
                 self.stderr.write()
-                raise processed
+                if not _POST_PROCESS_ERROR_IS_COMMAND_ERROR:
+                    raise processed
+                message = "\n".join([str(processed), *getattr(processed, "__notes__", ())])
+                raise CommandError(message) from processed
             if processed:
                 self.log(f"Post-processed '{original_path}' as '{processed_path}'", level=2)
                 self.post_processed_files.append(original_path)
