@@ -28,8 +28,9 @@ pytestmark = pytest.mark.integration
 RUN = Path(__file__).resolve().parents[2] / "example" / "run.py"
 #: Starting takes SeaweedFS, collectstatic and runserver; a loaded CI machine is slow.
 START_TIMEOUT = 120
-#: Stopping takes the development server and SeaweedFS (about 2 s on SIGTERM).
-STOP_TIMEOUT = 30
+#: Stopping takes the development server and SeaweedFS (about 2 s on SIGTERM). The
+#: demo itself waits up to 15 s for each before killing it, 30 s in all: allow more.
+STOP_TIMEOUT = 60
 
 
 class Demo:
