@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import random
 import re
 import threading
+from collections.abc import Iterator
 
 import pytest
 from django.core.files.base import ContentFile, File
@@ -15,6 +18,7 @@ from storages.backends.s3 import S3Storage
 pytestmark = pytest.mark.integration
 
 BIG = 9 * 1024 * 1024  # above the 8 MiB multipart threshold
+SMALL = 100_000
 
 
 class StaleCheckStorage(S3Storage):
@@ -51,18 +55,15 @@ def test_a_name_taken_meanwhile_gets_another_name(make_storage, s3_client, bucke
     assert s3_client.list_multipart_uploads(Bucket=bucket_name).get("Uploads", []) == []
 
 
-def test_unseekable_content_cannot_be_resent(make_storage, s3_client, bucket_name):
+def test_unseekable_content_is_sent_again_under_another_name(make_storage, s3_client, bucket_name):
     make_storage().save("taken.txt", ContentFile(b"first"))
     racer = make_storage(StaleCheckStorage, file_overwrite=False)
 
-    with pytest.raises(FileExistsError) as info:
-        racer.save("taken.txt", File(OneWayStream(b"second"), name="taken.txt"))
-    assert str(info.value) == (
-        "'taken.txt' was created by another writer during this upload, and the content "
-        "cannot be read again to save it under another name."
-    )
-    assert _keys(s3_client, bucket_name) == ["taken.txt"]
+    name = racer.save("taken.txt", File(OneWayStream(b"second"), name="taken.txt"))
+    assert re.fullmatch(r"taken_[A-Za-z0-9]{7}\.txt", name)
+    assert _keys(s3_client, bucket_name) == sorted(["taken.txt", name])
     assert _body(s3_client, bucket_name, "taken.txt") == b"first"
+    assert _body(s3_client, bucket_name, name) == b"second"
 
 
 def test_many_threads_saving_one_name(make_storage, s3_client, bucket_name):
@@ -107,3 +108,61 @@ def test_store_without_conditional_writes_falls_back(s3_server, bucket_name, s3_
         proxy.close()
     assert _body(s3_client, bucket_name, "a.txt") == b"1"
     assert _body(s3_client, bucket_name, "b.txt") == b"2"
+
+
+@pytest.fixture
+def without_conditional_writes(s3_server, bucket_name) -> Iterator[tuple[S3Storage, FaultProxy]]:
+    """A create-only storage behind a proxy; add a Fault to refuse its conditional request."""
+    proxy = FaultProxy(s3_server.s3_port)
+    storage = S3Storage(
+        **s3_server.storage_options(
+            bucket_name, endpoint_url=proxy.endpoint_url, file_overwrite=False, gzip=True
+        )
+    )
+    yield storage, proxy
+    proxy.close()
+
+
+def _refuse_conditional_request(proxy: FaultProxy, size: int) -> Fault:
+    # The header rides on PutObject, or on CompleteMultipartUpload (POST ?uploadId=).
+    if size < BIG:
+        return proxy.add(Fault("status", method="PUT", status=501, code="NotImplemented"))
+    return proxy.add(
+        Fault("status", method="POST", path_pattern="uploadId=", status=501, code="NotImplemented")
+    )
+
+
+@pytest.mark.parametrize("seekable", [True, False], ids=["seekable", "unseekable"])
+@pytest.mark.parametrize("size", [SMALL, BIG], ids=["put", "multipart"])
+def test_gzip_survives_the_fallback_to_a_plain_upload(
+    without_conditional_writes, s3_client, bucket_name, size, seekable
+):
+    storage, proxy = without_conditional_writes
+    # Random bytes do not compress: the gzip body stays above the multipart threshold.
+    data = random.Random(size).randbytes(size)
+    content = ContentFile(data) if seekable else File(OneWayStream(data, piece=65536))
+    refused = _refuse_conditional_request(proxy, size)
+
+    assert storage.save("style.css", content) == "style.css"
+    assert refused.hits == 1
+    stored = s3_client.get_object(Bucket=bucket_name, Key="style.css")
+    assert stored["ContentEncoding"] == "gzip"
+    assert gzip.decompress(stored["Body"].read()) == data
+    with storage.open("style.css", "rb") as f:
+        assert f.read() == data
+    assert s3_client.list_multipart_uploads(Bucket=bucket_name).get("Uploads", []) == []
+
+
+@pytest.mark.parametrize("size", [SMALL, BIG], ids=["put", "multipart"])
+def test_unseekable_content_survives_the_fallback_to_a_plain_upload(
+    without_conditional_writes, s3_client, bucket_name, size
+):
+    storage, proxy = without_conditional_writes
+    data = bytes(range(256)) * (size // 256)
+    refused = _refuse_conditional_request(proxy, size)
+
+    assert storage.save("data.bin", File(OneWayStream(data, piece=65536))) == "data.bin"
+    assert refused.hits == 1
+    stored = s3_client.get_object(Bucket=bucket_name, Key="data.bin")
+    assert "ContentEncoding" not in stored
+    assert stored["Body"].read() == data

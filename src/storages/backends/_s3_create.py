@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ..utils import is_seekable
+from ..utils import ReadBytesWrapper, TextAsBytesStream, is_seekable, is_text_stream
 from ._s3_errors import status_code
+from ._s3_replay import Replay
 from ._s3_writer import MultipartWriter, part_size
 
 if TYPE_CHECKING:
@@ -105,42 +106,45 @@ def _create_multipart(
 
 
 def save_new(
-    storage: S3Storage, cleaned: str, key: str, content: Any, params: dict[str, Any], body: Any
+    storage: S3Storage, cleaned: str, key: str, content: Any, params: dict[str, Any]
 ) -> tuple[str, str]:
     """Save ``content`` as a new object; return the (name, key) it got.
 
     When another writer takes the name first, picks the next free name with
-    ``get_available_name()`` and uploads again (the content is read again
-    from its start). Content that cannot seek back cannot be sent twice: it
-    raises FileExistsError instead.
+    ``get_available_name()`` and uploads again from the content's start.
+    Content that cannot seek is kept as it is read (see ``_s3_replay``), so
+    it can be sent again too.
     """
-    for _ in range(_CREATE_ATTEMPTS):
-        try:
-            create_object(storage, key, body, params)
-            return cleaned, key
-        except NameTakenError:
-            logger.debug("%s was created by another writer first; picking another name", key)
-        except ClientError as err:
-            if status_code(err) != _NOT_IMPLEMENTED:
-                raise
-            if not _rewindable(content, key):
-                raise
-            storage._upload(key, storage._upload_body(content, params), params)
-            return cleaned, key
-        _rewindable(content, key)
-        cleaned = storage.get_available_name(cleaned)
-        key = storage._normalize_name(cleaned)
-        params = storage._get_write_parameters(key, content)
-        body = storage._upload_body(content, params)
+    replay = None
+    if not is_seekable(content):
+        source = (
+            TextAsBytesStream(content) if is_text_stream(content) else ReadBytesWrapper(content)
+        )
+        limit = storage.max_memory_size or int(storage.transfer_config.multipart_threshold)
+        replay = Replay(source, limit, storage.file_upload_temp_dir)
+    try:
+        for _ in range(_CREATE_ATTEMPTS):
+            # A copy for each upload: building the body records ContentEncoding in it.
+            sent = dict(params)
+            body = storage._upload_body(content if replay is None else replay.stream(), sent)
+            try:
+                create_object(storage, key, body, sent)
+                return cleaned, key
+            except NameTakenError:
+                logger.debug("%s was created by another writer first; picking another name", key)
+            except ClientError as err:
+                if status_code(err) != _NOT_IMPLEMENTED:
+                    raise
+                sent = dict(params)
+                body = storage._upload_body(content if replay is None else replay.stream(), sent)
+                storage._upload(key, body, sent)
+                return cleaned, key
+            cleaned = storage.get_available_name(cleaned)
+            key = storage._normalize_name(cleaned)
+            params = storage._get_write_parameters(key, content)
+    finally:
+        if replay is not None:
+            replay.close()
     raise FileExistsError(
         f"Could not save {cleaned!r}: other writers took {_CREATE_ATTEMPTS} names in a row."
-    )
-
-
-def _rewindable(content: Any, key: str) -> bool:
-    if is_seekable(content):
-        return True
-    raise FileExistsError(
-        f"{key!r} was created by another writer during this upload, and the content "
-        "cannot be read again to save it under another name."
     )

@@ -282,12 +282,11 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         digest = body_digest(self, content, params) if view is not None else None
         if view is not None and view.holds(key, digest):
             return cleaned
-        body = self._upload_body(content, params)
         if self.file_overwrite or not conditional_writes_supported(self):
-            self._upload(key, body, params)
+            self._upload(key, self._upload_body(content, params), params)
         else:
             # Create-only (If-None-Match: *), so concurrent writers never replace each other.
-            cleaned, key = save_new(self, cleaned, key, content, params, body)
+            cleaned, key = save_new(self, cleaned, key, content, params)
         if view is not None:
             view.saved(key, digest)
         return cleaned
