@@ -8,30 +8,31 @@ holds exactly those bytes, without downloading anything.
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..utils import is_seekable
-
-if TYPE_CHECKING:
-    from .s3 import S3Storage
+from ._s3_write import WriteRequest
 
 __all__ = ["body_digest", "etag_digest"]
 
 _READ_SIZE = 256 * 1024
 
 
-def body_digest(storage: S3Storage, content: Any, params: dict[str, Any]) -> str | None:
-    """Return the MD5 (hex) of the bytes ``storage._save`` would send, or None.
+def body_digest(request: WriteRequest, data: bytes | None = None) -> str | None:
+    """Return the MD5 (hex) of the bytes ``request`` sends, or None.
 
-    The bytes are the upload body, after gzip when the storage compresses
-    this content type, so they compare with the ETag S3 gives a plain PUT.
-    Content that cannot be rewound is not read (None).
+    The bytes are ``data`` when the caller holds the whole body already,
+    else the request's body (gzipped when the request is), so they compare
+    with the ETag S3 gives a plain PUT. Content that cannot be rewound is
+    not read (None).
     """
+    if data is not None:
+        return hashlib.md5(data, usedforsecurity=False).hexdigest()
+    content: Any = request.content
     if not is_seekable(content) or not hasattr(content, "seek"):
         return None
     hasher = hashlib.md5(usedforsecurity=False)
-    # A copy: building the body records ContentEncoding in the parameters.
-    body = storage._upload_body(content, dict(params))
+    body = request.body()
     while chunk := body.read(_READ_SIZE):
         hasher.update(chunk)
     content.seek(0)

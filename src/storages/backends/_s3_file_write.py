@@ -18,6 +18,7 @@ from ..utils import to_bytes
 from ._s3_errors import is_not_found
 from ._s3_io import seek_target
 from ._s3_part_buffer import PartBuffer
+from ._s3_write import WriteRequest, put, start_multipart
 from ._s3_writer import MultipartWriter, part_size
 
 if TYPE_CHECKING:
@@ -51,8 +52,7 @@ class WriteModeMixin:
             raise AttributeError("File was not opened in write mode.")
         self._is_dirty = True
         if self._writer is None:
-            params = self._storage._get_write_parameters(self.obj.key)
-            self._writer = MultipartWriter(self.obj, params, self._storage.file_parts_in_memory)
+            self._writer = start_multipart(self._write_request())
         data = to_bytes(content)
         rest = memoryview(data).cast("B")
         while True:
@@ -128,7 +128,11 @@ class WriteModeMixin:
         except ClientError as err:
             if not is_not_found(err):
                 raise
-            self.obj.put(Body=b"", **self._storage._get_write_parameters(self.obj.key))
+            put(self._write_request(), b"")
+
+    def _write_request(self) -> WriteRequest:
+        # Keep: what open() writes is never gzipped, whatever the storage's gzip settings.
+        return WriteRequest.build(self._storage, self.obj.key, gzip=False)
 
     def _written_size(self) -> int:
         if self._is_dirty:

@@ -1,4 +1,4 @@
-"""Multipart uploads for S3File: parts go up in the background, memory stays bounded.
+"""Multipart uploads (S3File, create-only saves): parts go up in the background, memory bounded.
 
 The caller fills one part buffer while earlier parts upload; at most
 ``parts_in_memory`` part buffers exist at any moment (the one being filled
@@ -73,26 +73,28 @@ def _subset(params: Mapping[str, Any], names: Iterable[str]) -> dict[str, Any]:
 
 
 class MultipartWriter:
-    """One multipart upload of ``obj``, started at construction.
+    """One multipart upload of ``key`` in ``bucket`` through ``client``, started at construction.
 
-    ``params`` are the CreateMultipartUpload parameters (the storage's write
+    ``params`` are the CreateMultipartUpload parameters (the request's write
     parameters); ``parts_in_memory`` bounds the part buffers alive at once
     (0 or 1: each part is uploaded in the caller's thread).
     """
 
     def __init__(
         self,
-        obj: Any,
+        client: Any,
+        bucket: str | None,
+        key: str,
         params: Mapping[str, Any],
         parts_in_memory: int,
         complete_args: Mapping[str, Any] | None = None,
     ) -> None:
-        self.key: str = obj.key
-        self.multipart = obj.initiate_multipart_upload(**params)
-        self.upload_id: str = self.multipart.id
+        self.key = key
+        self._client = client
+        self._bucket = bucket
+        started = client.create_multipart_upload(Bucket=bucket, Key=key, **params)
+        self.upload_id: str = started["UploadId"]
         logger.debug("Started multipart upload %s of %s", self.upload_id, self.key)
-        self._client = obj.meta.client
-        self._bucket: str = obj.bucket_name
         self._part_args = _subset(params, _PART_ARGS)
         # complete_args: e.g. IfNoneMatch="*", so the upload only creates a new object.
         self._complete_args = {**_subset(params, _COMPLETE_ARGS), **(complete_args or {})}
@@ -165,7 +167,9 @@ class MultipartWriter:
         self.flush()
         parts = sorted(self._parts, key=lambda part: int(part["PartNumber"]))
         try:
-            self.multipart.complete(MultipartUpload={"Parts": parts}, **self._complete_args)
+            self._client.complete_multipart_upload(
+                **self._target(), MultipartUpload={"Parts": parts}, **self._complete_args
+            )
         except BaseException as err:
             self._fail(err)
         self.pending = False
@@ -179,6 +183,10 @@ class MultipartWriter:
 
     # -- internals ---------------------------------------------------------
 
+    def _target(self) -> dict[str, Any]:
+        """Return the arguments that name this upload in each of its calls."""
+        return {"Bucket": self._bucket, "Key": self.key, "UploadId": self.upload_id}
+
     def _upload_part(self, number: int, buffer: Any) -> dict[str, Any]:
         if isinstance(buffer, PartBuffer):
             body: Any = buffer.body()
@@ -187,9 +195,7 @@ class MultipartWriter:
             body.seek(0)
         try:
             response = self._client.upload_part(
-                Bucket=self._bucket,
-                Key=self.key,
-                UploadId=self.upload_id,
+                **self._target(),
                 PartNumber=number,
                 Body=body,
                 **self._part_args,
@@ -231,7 +237,7 @@ class MultipartWriter:
             self._running.clear()
         self._shutdown()
         try:
-            self.multipart.abort(**self._abort_args)
+            self._client.abort_multipart_upload(**self._target(), **self._abort_args)
         except ClientError as err:
             if not is_not_found(err):  # NoSuchUpload: already gone
                 self._report_abort_failure(err)

@@ -22,13 +22,9 @@ from ..base import BaseStorage
 from ..compress import CompressStorageMixin
 from ..conf import UNSET, invalid_setting
 from ..utils import (
-    ReadBytesWrapper,
-    TextAsBytesStream,
     check_location,
     clean_name,
     get_available_overwrite_name,
-    is_seekable,
-    is_text_stream,
     safe_join,
     setting,
 )
@@ -43,7 +39,6 @@ except ImportError as err:  # pragma: no cover - boto3 is a dependency
     raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
 
 from ._s3_connections import S3ConnectionMixin
-from ._s3_create import conditional_writes_supported, save_new
 from ._s3_errors import is_not_found, not_found_as_missing
 from ._s3_file import S3File
 from ._s3_listing import body_digest
@@ -52,6 +47,7 @@ from ._s3_options import S3_OPTIONS, S3_OPTIONS_BY_NAME
 from ._s3_params import check_key, filter_download_params, write_parameters
 from ._s3_static import StaticManifestMixin
 from ._s3_url import storage_url
+from ._s3_write import WriteRequest, save_new, send
 
 __all__ = [
     "S3File",
@@ -257,49 +253,28 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         with not_found_as_missing(key):
             return S3File(key, mode, self)
 
-    def _upload_body(self, content: Any, params: dict[str, Any]) -> Any:
-        """Return the stream to upload for ``content``; gzip it (and say so in ``params``)."""
-        if is_seekable(content):
-            content.seek(0, 0)
-        # Fix: sizing a text stream by seeking sends the wrong length for non-ASCII text.
-        wrapper = TextAsBytesStream if is_text_stream(content) else ReadBytesWrapper
-        body: Any = wrapper(content)
-        if (
-            self.gzip
-            and params["ContentType"] in self.gzip_content_types
-            and "ContentEncoding" not in params
-        ):
-            body = self._compress_content(body)
-            params["ContentEncoding"] = "gzip"
-        return body
-
     def _save(self, name: str, content: Any) -> str:
         cleaned = clean_name(name)
-        key = self._normalize_name(cleaned)
-        params = self._get_write_parameters(key, content)
-        # Inside collectstatic (or listing_view()): skip bytes S3 already holds; see _s3_listing.
-        view = self._active_listing()
-        digest = body_digest(self, content, params) if view is not None else None
-        if view is not None and view.holds(key, digest):
-            return cleaned
-        if self.file_overwrite or not conditional_writes_supported(self):
-            self._upload(key, self._upload_body(content, params), params)
-        else:
-            # Create-only (If-None-Match: *), so concurrent writers never replace each other.
-            cleaned, key = save_new(self, cleaned, key, content, params)
-        if view is not None:
-            view.saved(key, digest)
-        return cleaned
-
-    def _upload(self, key: str, body: Any, params: dict[str, Any]) -> None:
-        obj = self.bucket.Object(key)
-        # The uploader closes what it is given; the caller's file must stay open.
-        original_close = body.close
-        body.close = lambda: None
+        # Create-only (If-None-Match: *) unless overwriting: concurrent writers never
+        # replace each other.
+        request = WriteRequest.build(
+            self, self._normalize_name(cleaned), content, create_only=not self.file_overwrite
+        )
         try:
-            obj.upload_fileobj(body, ExtraArgs=params, Config=self.transfer_config)
+            # In collectstatic (or listing_view()): skip bytes S3 already holds; see _s3_listing.
+            view = self._active_listing()
+            digest = body_digest(request) if view is not None else None
+            if view is not None and view.holds(request.key, digest):
+                return cleaned
+            if request.create_only:
+                cleaned, request = save_new(cleaned, request)
+            else:
+                send(request)
+            if view is not None:
+                view.saved(request.key, digest)
+            return cleaned
         finally:
-            body.close = original_close
+            request.close()
 
     def delete(self, name: str) -> None:
         """Delete ``name``; deleting a missing file is not an error."""

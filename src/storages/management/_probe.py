@@ -15,6 +15,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -26,6 +27,7 @@ from django.core.files.base import ContentFile
 from ..backends._s3_errors import status_code
 from ..backends._s3_options import S3_OPTIONS_BY_NAME
 from ..backends._s3_params import filter_download_params
+from ..backends._s3_write import WriteRequest, put
 from ..backends.s3 import S3Storage
 from ..conf import spellings
 
@@ -204,9 +206,14 @@ class Probe:
             self.bucket_region = headers["x-amz-bucket-region"]
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        return self._timed(getattr(self.client, operation), **params)
+
+    def _timed(
+        self, call: Callable[..., dict[str, Any]], *args: Any, **kwargs: Any
+    ) -> dict[str, Any]:
         before = wall_clock()
         try:
-            response: dict[str, Any] = getattr(self.client, operation)(**params)
+            response = call(*args, **kwargs)
         finally:
             # The server stamps Date between sending and answering: compare with the middle.
             self._sent_at = (before + wall_clock()) / 2
@@ -284,8 +291,9 @@ class Probe:
 
     def put(self) -> tuple[str, str]:
         content = ContentFile(self.body, name=self.key)
-        params = self.storage._get_write_parameters(self.key, content)
-        self._call("put_object", Bucket=self.bucket, Key=self.key, Body=self.body, **params)
+        # Plain, whatever the gzip settings: the get check compares the stored bytes.
+        request = WriteRequest.build(self.storage, self.key, content, gzip=False)
+        self._timed(put, request, self.body, self.client)
         self.written = True
         return OK, f"wrote the temporary object {self.key!r}"
 

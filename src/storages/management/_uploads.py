@@ -2,18 +2,17 @@
 
 boto3 *clients* are thread-safe (resources are not), so the workers share one
 client instead of building a session and resource each, which costs far more
-than uploading a small static file. Each upload sends what
-``S3Storage._save`` would send: the same key, the same parameters from
-``_get_write_parameters`` (so ``get_object_parameters`` overrides apply) and
-the same body, gzipped where the settings say so. Files below the transfer
-config's multipart threshold go out as one PutObject, the request
-``upload_fileobj`` would make for them; larger ones go through
-``upload_fileobj`` itself.
+than uploading a small static file. Each upload is the write request
+``S3Storage._save`` builds (``_s3_write``): the same key, the same parameters
+from ``_get_write_parameters`` (so ``get_object_parameters`` overrides apply)
+and the same body, gzipped where the settings say so, sent through the pool's
+client. Files below the transfer config's multipart threshold are read whole
+(their MD5 is compared with the listing's ETag) and go out as one PutObject;
+larger ones go through ``upload_fileobj``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -27,6 +26,7 @@ from django.core.files.utils import validate_file_name
 from ..backends._s3_digest import body_digest
 from ..backends._s3_listing import ListingView
 from ..backends._s3_static import StaticManifestMixin
+from ..backends._s3_write import WriteRequest, send
 from ..backends.s3 import S3Storage
 from ..utils import clean_name
 
@@ -86,8 +86,6 @@ class Uploader:
         self._view = view
         self._skip_identical = skip_identical
         self._client = _pool_client(storage, workers)
-        operation = self._client.meta.service_model.operation_model("PutObject")
-        self._put_arguments = frozenset(operation.input_shape.members)
         # A subclass that overrides how files are saved gets its own code run.
         own_save = type(storage)._save not in (S3Storage._save, StaticManifestMixin._save)
         self._own_save = own_save or type(storage).save is not Storage.save
@@ -119,21 +117,20 @@ class Uploader:
         if self._own_save or storage is not self._storage:
             return None
         cleaned = clean_name(name)
-        key = storage._normalize_name(cleaned)
-        params = storage._get_write_parameters(key, content)
-        data = self._small_body(content, params)
+        request = WriteRequest.build(storage, storage._normalize_name(cleaned), content)
+        data = request.small_body(self._client)
         if data is None:
             return None
-        digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
+        digest = body_digest(request, data)
         # Waits for this key's upload in flight, and sends held deletes first.
-        if view.holds(key, digest):
+        if view.holds(request.key, digest):
             return cleaned
         self._slots.acquire()
-        future = self._pool.submit(self._put, key, data, params)
+        future = self._pool.submit(send, request, self._client, data)
         future.add_done_callback(lambda _: self._slots.release())
         with self._in_flight_lock:
-            self._in_flight[key] = future
-        view.saved(key, digest)
+            self._in_flight[request.key] = future
+        view.saved(request.key, digest)
         return cleaned
 
     def wait(self, key: str) -> None:
@@ -155,9 +152,6 @@ class Uploader:
         if failures:
             raise UploadsFailedError(failures)
 
-    def _put(self, key: str, data: bytes, params: dict[str, Any]) -> None:
-        self._client.put_object(Bucket=self._storage.bucket_name, Key=key, Body=data, **params)
-
     # -- collected files --------------------------------------------------
 
     def _copy(self, name: str, source_storage: Storage, path: str) -> UploadResult:
@@ -176,34 +170,15 @@ class Uploader:
             storage.save(name, content)
             self._view.saved(key, None)
             return True
-        params = storage._get_write_parameters(key, content)
-        data = self._small_body(content, params)
-        digest: str | None
-        if data is not None:
-            digest = hashlib.md5(data, usedforsecurity=False).hexdigest()
-            if self._identical(key, digest):
-                return False
-            self._put(key, data, params)
-        else:
-            digest = body_digest(storage, content, params)
-            if self._identical(key, digest):
-                return False
-            body = storage._upload_body(content, params)
-            self._client.upload_fileobj(
-                body, storage.bucket_name, key, ExtraArgs=params, Config=storage.transfer_config
-            )
+        # Overwrite whatever file_overwrite says: collectstatic replaces files.
+        request = WriteRequest.build(storage, key, content)
+        data = request.small_body(self._client)
+        digest = body_digest(request, data)
+        if self._identical(key, digest):
+            return False
+        send(request, self._client, data)
         self._view.saved(key, digest)
         return True
-
-    def _small_body(self, content: Any, params: dict[str, Any]) -> bytes | None:
-        # One PutObject is what upload_fileobj sends below its multipart
-        # threshold, as long as every parameter is a PutObject parameter.
-        size = getattr(content, "size", None)
-        threshold = self._storage.transfer_config.multipart_threshold
-        if size is None or size >= threshold or not self._put_arguments.issuperset(params):
-            return None
-        data: bytes = self._storage._upload_body(content, params).read()
-        return data
 
     def _identical(self, key: str, digest: str | None) -> bool:
         return self._skip_identical and digest is not None and self._view.digest(key) == digest

@@ -1,0 +1,388 @@
+"""The one write request: key, parameters, body (gzip decided once), create-only or overwrite.
+
+Every object write goes through a :class:`WriteRequest`: ``save()`` (an
+overwrite, or a create-only save and its retries under other names),
+``S3File``'s parameters and its close of an empty file, the app's
+``collectstatic`` uploads and ``s3probe``'s temporary object. The parameters
+are final when the request is built (the storage's ``_get_write_parameters``,
+then ``ContentEncoding: gzip`` when the body is gzipped) and read-only after
+that: no step can change what a later step sends.
+
+Sending: :func:`send` overwrites (one PutObject of a body already read,
+else boto3's ``upload_fileobj``); :func:`create` writes only if the key is
+free, with ``If-None-Match: *`` on PutObject or on CompleteMultipartUpload.
+S3 refuses that with 412 when an object appeared meanwhile
+(:class:`NameTakenError`); a store without conditional writes answers 501, and
+the storage then sends plain uploads from then on (the classic check, with
+its race). :func:`save_new` picks another name until one is free.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import IO, Any, Protocol
+
+from boto3.s3.transfer import TransferConfig
+from botocore.exceptions import ClientError
+
+from ..utils import ReadBytesWrapper, TextAsBytesStream, is_seekable, is_text_stream
+from ._s3_errors import status_code
+from ._s3_replay import Replay
+from ._s3_writer import MultipartWriter, part_size
+
+__all__ = [
+    "NameTakenError",
+    "WriteRequest",
+    "WriteStorage",
+    "conditional_writes_supported",
+    "create",
+    "put",
+    "save_new",
+    "send",
+    "start_multipart",
+    "write",
+]
+
+logger = logging.getLogger(__name__)
+
+_PRECONDITION_FAILED = 412
+_NOT_IMPLEMENTED = 501
+_CREATE_ONLY = MappingProxyType({"IfNoneMatch": "*"})
+#: Remembered per storage when the store refused the conditional header.
+_UNSUPPORTED = "conditional_writes_unsupported"
+#: Names tried before giving up when other writers keep taking them.
+_CREATE_ATTEMPTS = 5
+
+
+class WriteStorage(Protocol):
+    """What a write request needs from a storage (``S3Storage`` has all of it)."""
+
+    @property
+    def bucket_name(self) -> str | None: ...
+    @property
+    def bucket(self) -> Any: ...
+    @property
+    def gzip(self) -> bool: ...
+    @property
+    def gzip_content_types(self) -> Collection[str]: ...
+    @property
+    def transfer_config(self) -> TransferConfig: ...
+    @property
+    def file_parts_in_memory(self) -> int: ...
+    @property
+    def max_memory_size(self) -> int: ...
+    @property
+    def file_upload_temp_dir(self) -> str | None: ...
+    @property
+    def _transient(self) -> dict[str, Any]: ...
+    def _get_write_parameters(self, name: str, content: Any = None) -> dict[str, Any]: ...
+    def _compress_content(self, content: IO[Any]) -> Any: ...
+    def get_available_name(self, name: str, max_length: int | None = None) -> str: ...
+    def _normalize_name(self, name: str) -> str: ...
+
+
+class NameTakenError(Exception):
+    """Another writer created the object first (S3 answered 412)."""
+
+
+def conditional_writes_supported(storage: WriteStorage) -> bool:
+    """Return False once the store has refused ``If-None-Match`` on a write."""
+    return not storage._transient.get(_UNSUPPORTED, False)
+
+
+class _Source:
+    """The content's bytes from the start, once per attempt: rewound, or replayed."""
+
+    def __init__(self, content: Any, replay: Replay | None) -> None:
+        self.content = content
+        self._replay = replay
+        self._read_once = False
+
+    def stream(self) -> Any:
+        content = self.content
+        if content is None:
+            return io.BytesIO()
+        if self._replay is not None:
+            return self._replay.stream()
+        if is_seekable(content):
+            content.seek(0, 0)
+        elif self._read_once:
+            raise io.UnsupportedOperation("The content cannot seek, and was read already.")
+        self._read_once = True
+        return _bytes_of(content)
+
+    def close(self) -> None:
+        if self._replay is not None:
+            self._replay.close()
+
+
+def _bytes_of(content: Any) -> Any:
+    # Fix: sizing a text stream by seeking sends the wrong length for non-ASCII text.
+    return TextAsBytesStream(content) if is_text_stream(content) else ReadBytesWrapper(content)
+
+
+@dataclass(frozen=True, eq=False)
+class WriteRequest:
+    """One object write: built once with :meth:`build`, sent by the functions of this module."""
+
+    storage: WriteStorage = field(repr=False)
+    #: The full S3 key (location included).
+    key: str
+    #: The final PutObject / CreateMultipartUpload parameters, read-only.
+    params: Mapping[str, Any]
+    #: What the caller saves: a file, a stream, or None for an empty object.
+    content: Any = field(repr=False)
+    #: True when the body is gzipped (and ``params`` say ``ContentEncoding: gzip``).
+    gzipped: bool
+    #: True to write only if no object has the key (``If-None-Match: *``).
+    create_only: bool
+    _source: _Source = field(repr=False)
+    _may_gzip: bool = field(repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        storage: WriteStorage,
+        key: str,
+        content: Any = None,
+        *,
+        create_only: bool = False,
+        gzip: bool = True,
+    ) -> WriteRequest:
+        """Return the request writing ``content`` to ``key``.
+
+        ``gzip=False`` never compresses (files written with ``open()``, the
+        probe's object); otherwise the storage's ``gzip`` settings decide.
+        ``create_only`` applies unless the store is known to lack
+        conditional writes. Content that cannot seek is then kept as it is
+        read, so that it can be sent again (see ``_s3_replay``).
+        """
+        create_only = create_only and conditional_writes_supported(storage)
+        replay = None
+        if create_only and content is not None and not is_seekable(content):
+            # In memory up to max_memory_size; its 0 ("never spill") means the size below
+            # which a body is sent in one request, and so is held in memory anyway.
+            limit = storage.max_memory_size or int(storage.transfer_config.multipart_threshold)
+            replay = Replay(_bytes_of(content), limit, storage.file_upload_temp_dir)
+        return cls._for(storage, key, content, create_only, gzip, _Source(content, replay))
+
+    @classmethod
+    def _for(
+        cls,
+        storage: WriteStorage,
+        key: str,
+        content: Any,
+        create_only: bool,
+        may_gzip: bool,
+        source: _Source,
+    ) -> WriteRequest:
+        # Keep: S3File passes the key alone, as overrides may expect.
+        if content is None:
+            params = storage._get_write_parameters(key)
+        else:
+            params = storage._get_write_parameters(key, content)
+        gzipped = (
+            may_gzip
+            and storage.gzip
+            and params["ContentType"] in storage.gzip_content_types
+            and "ContentEncoding" not in params
+        )
+        if gzipped:
+            params["ContentEncoding"] = "gzip"
+        return cls(
+            storage,
+            key,
+            MappingProxyType(params),
+            content,
+            gzipped,
+            create_only,
+            source,
+            may_gzip,
+        )
+
+    def renamed(self, key: str) -> WriteRequest:
+        """Return this request for another key: its own parameters, the same content."""
+        return self._for(
+            self.storage, key, self.content, self.create_only, self._may_gzip, self._source
+        )
+
+    def body(self) -> Any:
+        """Return a new stream of the bytes to send, from the start (one per attempt)."""
+        stream = self._source.stream()
+        if self.gzipped:
+            return self.storage._compress_content(stream)
+        return stream
+
+    def small_body(self, client: Any) -> bytes | None:
+        """Return the whole body if it goes as one PutObject, else None (nothing is read).
+
+        It does when the content's size is known and below the multipart
+        threshold and every parameter is one PutObject takes.
+        """
+        size = getattr(self.content, "size", None)
+        if size is None or size >= self.storage.transfer_config.multipart_threshold:
+            return None
+        operation = client.meta.service_model.operation_model("PutObject")
+        if not frozenset(operation.input_shape.members).issuperset(self.params):
+            return None
+        data: bytes = self.body().read()
+        return data
+
+    def close(self) -> None:
+        """Release what the request keeps of the content (a replay's spool)."""
+        self._source.close()
+
+
+def _destination(request: WriteRequest, client: Any) -> tuple[Any, str | None]:
+    """Return the client and bucket name to send with.
+
+    A given client writes to the storage's ``bucket_name``; by default the
+    storage's ``bucket`` (this thread's, or one a subclass supplies) gives both.
+    """
+    if client is None:
+        bucket = request.storage.bucket
+        return bucket.meta.client, bucket.name
+    return client, request.storage.bucket_name
+
+
+def write(request: WriteRequest, client: Any = None) -> None:
+    """Send ``request``: create-only where asked and the store supports it, else overwrite."""
+    if request.create_only and conditional_writes_supported(request.storage):
+        create(request, client)
+    else:
+        send(request, client)
+
+
+def put(request: WriteRequest, data: bytes, client: Any = None, **extra: Any) -> dict[str, Any]:
+    """Send ``data``, the whole body, as one PutObject (plus ``extra``); return S3's answer."""
+    client, bucket = _destination(request, client)
+    response: dict[str, Any] = client.put_object(
+        Bucket=bucket, Key=request.key, Body=data, **request.params, **extra
+    )
+    return response
+
+
+def send(request: WriteRequest, client: Any = None, data: bytes | None = None) -> None:
+    """Overwrite ``request.key`` with the request's body.
+
+    ``data``, the whole body when the caller has read it already, goes as
+    one PutObject; otherwise a new body goes through ``upload_fileobj`` (one
+    PutObject below the multipart threshold, a multipart upload above it).
+    Overwrites choose between the two here, and only here.
+    """
+    if data is not None:
+        put(request, data, client)
+        return
+    client, bucket = _destination(request, client)
+    body = request.body()
+    # The uploader closes what it is given; the caller's file must stay open.
+    original_close = body.close
+    body.close = lambda: None
+    try:
+        client.upload_fileobj(
+            body,
+            bucket,
+            request.key,
+            ExtraArgs=dict(request.params),
+            Config=request.storage.transfer_config,
+        )
+    finally:
+        body.close = original_close
+
+
+def create(request: WriteRequest, client: Any = None) -> None:
+    """Write ``request.key`` only if no object has that key.
+
+    Raises NameTakenError when one appeared first; the attempt leaves
+    nothing behind (a multipart upload is aborted). On a store without
+    conditional writes, remembers that for the storage and overwrites.
+    """
+    storage = request.storage
+    threshold = int(storage.transfer_config.multipart_threshold)
+    body = request.body()
+    first = _read_up_to(body, max(threshold, part_size(None, 1)))
+    try:
+        if len(first) < threshold:
+            put(request, first, client, **_CREATE_ONLY)
+        else:
+            _create_multipart(request, client, first, body)
+    except ClientError as err:
+        status = status_code(err)
+        if status == _PRECONDITION_FAILED:
+            raise NameTakenError(request.key) from err
+        if status != _NOT_IMPLEMENTED:
+            raise
+        logger.debug(
+            "The store refused If-None-Match; saving %s without it from now on", request.key
+        )
+        storage._transient[_UNSUPPORTED] = True
+        send(request, client)
+
+
+def _read_up_to(body: Any, size: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = body.read(remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def start_multipart(
+    request: WriteRequest, client: Any = None, complete_args: Mapping[str, Any] | None = None
+) -> MultipartWriter:
+    """Start a multipart upload of ``request``; ``complete_args`` go into its completion."""
+    client, bucket = _destination(request, client)
+    return MultipartWriter(
+        client,
+        bucket,
+        request.key,
+        request.params,
+        request.storage.file_parts_in_memory,
+        complete_args=complete_args,
+    )
+
+
+def _create_multipart(request: WriteRequest, client: Any, first: bytes, body: Any) -> None:
+    storage = request.storage
+    writer = start_multipart(request, client, _CREATE_ONLY)
+    try:
+        chunk_size = int(storage.transfer_config.multipart_chunksize)
+        number, chunk = 1, first
+        while chunk:
+            writer.send(number, io.BytesIO(chunk))
+            number += 1
+            chunk = _read_up_to(body, part_size(chunk_size, number))
+        writer.complete()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def save_new(name: str, request: WriteRequest) -> tuple[str, WriteRequest]:
+    """Write ``request`` as a new object; return the name and the request that were saved.
+
+    When another writer takes the name first, picks the next free name with
+    ``get_available_name()`` and sends the content again, from its start.
+    """
+    storage = request.storage
+    for _ in range(_CREATE_ATTEMPTS):
+        try:
+            write(request)
+            return name, request
+        except NameTakenError:
+            logger.debug(
+                "%s was created by another writer first; picking another name", request.key
+            )
+        name = storage.get_available_name(name)
+        request = request.renamed(storage._normalize_name(name))
+    raise FileExistsError(
+        f"Could not save {name!r}: other writers took {_CREATE_ATTEMPTS} names in a row."
+    )
