@@ -45,7 +45,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.utils.encoding import filepath_to_uri
 
-from storages.backends._s3_url import utcnow
+from storages.backends._s3.urls.url import utcnow
 from storages.backends.s3 import S3Storage
 
 KEYS = {"access_key": "AKIDEXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from storages.management import _probe
+from storages.backends._s3 import probe as _probe
 from storages.management.commands.s3probe import Command
 from storages.testing.seaweedfs import SeaweedFS
 

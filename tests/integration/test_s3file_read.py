@@ -11,7 +11,7 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from django.http import FileResponse
 
-from storages.backends._s3_reader import ObjectChangedError
+from storages.backends._s3.files.reader import ObjectChangedError
 from storages.backends.s3 import S3File
 
 MiB = 1024 * 1024

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from django.core.files.base import ContentFile
 
-from storages.backends import _s3_presign
+from storages.backends._s3.urls import presign as _s3_presign
 
 pytestmark = pytest.mark.integration
 

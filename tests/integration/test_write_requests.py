@@ -13,10 +13,10 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 
-from storages.backends._s3_listing import ListingView
+from storages.backends._s3.probe import Probe
+from storages.backends._s3.static.listing import ListingView
+from storages.backends._s3.static.uploads import Uploader
 from storages.backends.s3 import S3Storage
-from storages.management._probe import Probe
-from storages.management._uploads import Uploader
 
 pytestmark = pytest.mark.integration
 

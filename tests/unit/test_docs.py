@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from storages.backends._s3_options import S3_OPTIONS
+from storages.backends._s3.options import S3_OPTIONS
 from storages.conf import Option
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from botocore.stub import Stubber
 
+from storages.backends._s3.probe import FAIL, OK, SKIP, Probe, Result
 from storages.backends.s3 import S3Storage
-from storages.management._probe import FAIL, OK, SKIP, Probe, Result
 
 DATE = "Sun, 29 Nov 2026 15:00:00 GMT"
 

@@ -6,7 +6,7 @@ import io
 import logging
 
 from helpers import OneWayStream
-from storages.backends._s3_replay import Replay
+from storages.backends._s3.replay import Replay
 
 DATA = bytes(range(256)) * 64  # 16 KiB
 
@@ -31,7 +31,7 @@ def test_a_stream_cut_short_is_followed_by_one_that_reads_the_rest_from_the_sour
 
 def test_the_spool_rolls_over_to_disk_beyond_the_memory_limit(tmp_path, caplog):
     replay = Replay(io.BytesIO(DATA), memory_limit=4096, directory=str(tmp_path))
-    with caplog.at_level(logging.DEBUG, logger="storages.backends._s3_replay"):
+    with caplog.at_level(logging.DEBUG, logger="storages.backends._s3.replay"):
         assert replay.stream().read() == DATA
     assert replay._spool._rolled
     assert caplog.messages == ["Spooled more than 4096 bytes of an unseekable body to disk"]

@@ -10,8 +10,8 @@ import pytest
 from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
-from storages.backends._s3_reader import ObjectChangedError
-from storages.backends._s3_writer import MAX_PART_SIZE, part_size
+from storages.backends._s3.files.reader import ObjectChangedError
+from storages.backends._s3.multipart import MAX_PART_SIZE, part_size
 from storages.backends.s3 import S3Storage
 
 MiB = 1024 * 1024

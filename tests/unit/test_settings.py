@@ -11,7 +11,7 @@ from botocore.config import Config
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from storages.backends._s3_options import S3_OPTIONS, S3_OPTIONS_BY_NAME
+from storages.backends._s3.options import S3_OPTIONS, S3_OPTIONS_BY_NAME
 from storages.backends.s3 import S3StaticStorage, S3Storage
 
 REFERENCE_SETTINGS = {

@@ -13,8 +13,8 @@ import pytest
 from botocore.stub import Stubber
 from django.contrib.staticfiles.management.commands import collectstatic
 
-from storages.backends._s3_listing import MAX_DELETE_KEYS, ListingView
-from storages.backends._s3_listing_scope import running_collectstatic
+from storages.backends._s3.static.listing import MAX_DELETE_KEYS, ListingView
+from storages.backends._s3.static.scope import running_collectstatic
 from storages.backends.s3 import S3StaticStorage
 
 WHEN = dt.datetime(2024, 5, 1, 12, 30, tzinfo=dt.UTC)

@@ -15,7 +15,7 @@ from botocore.exceptions import NoCredentialsError
 from django.utils.encoding import filepath_to_uri
 from test_url_support import KEYS, botocore_url, frozen_clock, make, sessions
 
-from storages.backends import _s3_presign
+from storages.backends._s3.urls import presign as _s3_presign
 from storages.backends.s3 import S3Storage
 
 # Fixtures used by name below (pytest finds them among this module's globals).

@@ -15,7 +15,7 @@ import pytest
 from botocore.config import Config
 from test_url_support import freeze_clocks
 
-from storages.backends import _s3_presign
+from storages.backends._s3.urls import presign as _s3_presign
 from storages.backends.s3 import S3Storage
 
 FROZEN = 1767225600.75  # 2026-01-01T00:00:00.75Z: fractions must be dropped the same way

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_url_support import KEYS, frozen_clock, make, sessions
 
-from storages.backends import _s3_presign, _s3_url_layout
-from storages.backends._s3_url import _UrlState
+from storages.backends._s3.urls import layout as _s3_url_layout
+from storages.backends._s3.urls import presign as _s3_presign
+from storages.backends._s3.urls.url import _UrlState
 from storages.backends.s3 import S3Storage
 
 # Fixtures used by name below (pytest finds them among this module's globals).

@@ -12,7 +12,7 @@ import boto3
 import botocore.auth
 import pytest
 
-from storages.backends import _s3_presign
+from storages.backends._s3.urls import presign as _s3_presign
 from storages.backends.s3 import S3Storage
 
 KEYS = {"access_key": "AKIDEXAMPLE", "secret_key": "secret", "region_name": "eu-west-1"}

@@ -11,8 +11,9 @@ import pytest
 from django.core.files.base import ContentFile, File
 
 from helpers import OneWayStream
-from storages.backends import _s3_replay, _s3_write
-from storages.backends._s3_write import WriteRequest
+from storages.backends._s3 import replay as _s3_replay
+from storages.backends._s3 import writes as _s3_write
+from storages.backends._s3.writes import WriteRequest
 from storages.backends.s3 import S3Storage
 
 CSS = b"body { color: red; }\n" * 50

@@ -38,16 +38,16 @@ try:
 except ImportError as err:  # pragma: no cover - boto3 is a dependency
     raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
 
-from ._s3_connections import S3ConnectionMixin
-from ._s3_errors import is_not_found, not_found_as_missing
-from ._s3_file import S3File
-from ._s3_listing import body_digest
-from ._s3_listing_scope import ListingMixin
-from ._s3_options import S3_OPTIONS, S3_OPTIONS_BY_NAME
-from ._s3_params import check_key, filter_download_params, write_parameters
-from ._s3_static import StaticManifestMixin
-from ._s3_url import storage_url
-from ._s3_write import WriteRequest, save_new, send
+from ._s3.connections import S3ConnectionMixin
+from ._s3.errors import is_not_found, not_found_as_missing
+from ._s3.files.file import S3File
+from ._s3.options import S3_OPTIONS, S3_OPTIONS_BY_NAME
+from ._s3.params import check_key, filter_download_params, write_parameters
+from ._s3.static.listing import body_digest
+from ._s3.static.manifest import StaticManifestMixin
+from ._s3.static.scope import ListingMixin
+from ._s3.urls.url import storage_url
+from ._s3.writes import WriteRequest, save_new, send
 
 __all__ = [
     "S3File",

@@ -33,9 +33,14 @@ from django.core.files.storage import Storage
 from django.core.management.base import CommandError, CommandParser
 from django.utils.functional import LazyObject, empty
 
-from ...backends._s3_listing import ListingView
+from ...backends._s3.static.listing import ListingView
+from ...backends._s3.static.uploads import (
+    DEFAULT_WORKERS,
+    Uploader,
+    UploadResult,
+    UploadsFailedError,
+)
 from ...backends.s3 import S3Storage
-from .._uploads import DEFAULT_WORKERS, Uploader, UploadResult, UploadsFailedError
 
 __all__ = ["Command"]
 

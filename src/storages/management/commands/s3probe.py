@@ -3,7 +3,7 @@
 Per storage alias it checks credentials, bucket, region, clock skew, list /
 put / get / delete permissions (with a temporary object it removes), the ACL
 the storage sets and what a URL from ``url()`` returns (see
-:mod:`storages.management._probe`). Each failure comes with its fix. The exit
+:mod:`storages.backends._s3.probe`). Each failure comes with its fix. The exit
 status is 1 when any check fails, so deploy pipelines can run it.
 """
 
@@ -17,9 +17,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 
+from ...backends._s3.probe import FAIL, Probe, Result
 from ...backends.s3 import S3Storage
 from ...checks import StorageConfig, configured_storages
-from .._probe import FAIL, Probe, Result
 
 logger = logging.getLogger(__name__)
 

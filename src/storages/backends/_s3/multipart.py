@@ -22,9 +22,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ._s3_errors import is_not_found
-from ._s3_options import MIN_PART_SIZE
-from ._s3_part_buffer import PartBuffer
+from .errors import is_not_found
+from .files.part_buffer import PartBuffer
+from .options import MIN_PART_SIZE
 
 __all__ = ["MAX_PARTS", "MAX_PART_SIZE", "MultipartWriter", "part_size"]
 

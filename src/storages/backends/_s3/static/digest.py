@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from ..utils import is_seekable
-from ._s3_write import WriteRequest
+from ....utils import is_seekable
+from ..writes import WriteRequest
 
 __all__ = ["body_digest", "etag_digest"]
 

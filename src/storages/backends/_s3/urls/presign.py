@@ -2,7 +2,7 @@
 
 Produces, byte for byte, what botocore's ``S3SigV4QueryAuth`` and
 ``HmacV1QueryAuth`` put in a presigned GetObject URL, without building a
-request object per URL. :mod:`storages.backends._s3_url_layout` learns the
+request object per URL. :mod:`storages.backends._s3.urls.layout` learns the
 endpoint layout from botocore and checks these builders against it before
 they are used, so any configuration they do not model stays with botocore.
 

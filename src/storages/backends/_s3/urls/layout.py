@@ -28,12 +28,12 @@ import botocore
 from botocore.config import Config
 from botocore.credentials import Credentials
 
-from .. import _redact
-from . import _s3_presign as presign
-from ._s3_connections import S3ConnectionMixin
+from .... import _redact
+from ..connections import S3ConnectionMixin
+from . import presign
 
 if TYPE_CHECKING:
-    from .s3 import S3Storage
+    from ...s3 import S3Storage
 
 __all__ = ["discover_layout", "layout_fingerprint", "resolve_credentials"]
 

@@ -13,8 +13,8 @@ from typing import Any
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
-from .. import validators as v
-from ..conf import Option
+from ... import validators as v
+from ...conf import Option
 
 __all__ = ["DEFAULT_GZIP_CONTENT_TYPES", "MIN_PART_SIZE", "S3_OPTIONS", "S3_OPTIONS_BY_NAME"]
 

@@ -36,11 +36,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from ._s3_digest import body_digest, etag_digest
-from ._s3_errors import is_not_found, missing_file, status_code
+from ..errors import is_not_found, missing_file, status_code
+from .digest import body_digest, etag_digest
 
 if TYPE_CHECKING:
-    from .s3 import S3Storage
+    from ...s3 import S3Storage
 
 __all__ = ["MAX_DELETE_KEYS", "ListingView", "Writer", "body_digest"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._s3_io import PositionedRaw
+from .io import PositionedRaw
 
 __all__ = ["PartBuffer"]
 

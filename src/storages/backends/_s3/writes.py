@@ -29,10 +29,10 @@ from typing import IO, Any, Protocol
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import ClientError
 
-from ..utils import ReadBytesWrapper, TextAsBytesStream, is_seekable, is_text_stream
-from ._s3_errors import status_code
-from ._s3_replay import Replay
-from ._s3_writer import MultipartWriter, part_size
+from ...utils import ReadBytesWrapper, TextAsBytesStream, is_seekable, is_text_stream
+from .errors import status_code
+from .multipart import MultipartWriter, part_size
+from .replay import Replay
 
 __all__ = [
     "NameTakenError",
@@ -159,7 +159,7 @@ class WriteRequest:
         probe's object); otherwise the storage's ``gzip`` settings decide.
         ``create_only`` applies unless the store is known to lack
         conditional writes. Content that cannot seek is then kept as it is
-        read, so that it can be sent again (see ``_s3_replay``).
+        read, so that it can be sent again (see ``replay``).
         """
         create_only = create_only and conditional_writes_supported(storage)
         replay = None

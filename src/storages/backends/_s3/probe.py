@@ -24,12 +24,12 @@ from urllib.parse import urlsplit
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from django.core.files.base import ContentFile
 
-from ..backends._s3_errors import status_code
-from ..backends._s3_options import S3_OPTIONS_BY_NAME
-from ..backends._s3_params import filter_download_params
-from ..backends._s3_write import WriteRequest, put
-from ..backends.s3 import S3Storage
-from ..conf import spellings
+from ...conf import spellings
+from ..s3 import S3Storage
+from .errors import status_code
+from .options import S3_OPTIONS_BY_NAME
+from .params import filter_download_params
+from .writes import WriteRequest, put
 
 __all__ = ["FAIL", "MAX_CLOCK_SKEW", "OK", "SKIP", "FailedCheckError", "Probe", "Result"]
 

@@ -15,7 +15,7 @@ import boto3
 import botocore
 from botocore.config import Config
 
-from .. import _redact
+from ... import _redact
 
 __all__ = ["S3ConnectionMixin"]
 

@@ -1,9 +1,9 @@
 """URLs for stored files: presigned S3 URLs, plain URLs, custom-domain and CloudFront URLs.
 
 Presigned and unsigned S3 URLs are built locally (see
-:mod:`storages.backends._s3_presign`) once botocore has shown, for this
+:mod:`storages.backends._s3.urls.presign`) once botocore has shown, for this
 storage's configuration, what they look like (see
-:mod:`storages.backends._s3_url_layout`). They are byte-identical to what
+:mod:`storages.backends._s3.urls.layout`). They are byte-identical to what
 ``generate_presigned_url`` returns, without its per-URL cost and without a
 boto3 session per thread. botocore still builds the URL when:
 
@@ -33,13 +33,13 @@ from urllib.parse import urlencode
 from botocore.credentials import Credentials
 from django.utils.encoding import filepath_to_uri
 
-from . import _s3_presign as presign
-from ._s3_connections import S3ConnectionMixin
-from ._s3_params import MAX_KEY_BYTES
-from ._s3_url_layout import discover_layout, resolve_credentials
+from ..connections import S3ConnectionMixin
+from ..params import MAX_KEY_BYTES
+from . import presign
+from .layout import discover_layout, resolve_credentials
 
 if TYPE_CHECKING:
-    from .s3 import S3Storage
+    from ...s3 import S3Storage
 
 __all__ = ["storage_url", "utcnow"]
 
@@ -127,7 +127,7 @@ class _UrlState:
         return key
 
     def _set_key_prefix(self, storage: S3Storage) -> None:
-        from .s3 import S3Storage
+        from ...s3 import S3Storage
 
         prefix = None
         if all(

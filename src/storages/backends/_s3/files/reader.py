@@ -33,8 +33,8 @@ from botocore.exceptions import (
 )
 from urllib3.exceptions import ProtocolError
 
-from ._s3_errors import is_not_found, missing_file, status_code
-from ._s3_io import PositionedRaw
+from ..errors import is_not_found, missing_file, status_code
+from .io import PositionedRaw
 
 __all__ = ["MAX_WINDOW", "PIECE_SIZE", "ObjectChangedError", "RangeReader"]
 

@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from ..utils import to_bytes
-from ._s3_errors import is_not_found
-from ._s3_io import seek_target
-from ._s3_part_buffer import PartBuffer
-from ._s3_write import WriteRequest, put, start_multipart
-from ._s3_writer import MultipartWriter, part_size
+from ....utils import to_bytes
+from ..errors import is_not_found
+from ..multipart import MultipartWriter, part_size
+from ..writes import WriteRequest, put, start_multipart
+from .io import seek_target
+from .part_buffer import PartBuffer
 
 if TYPE_CHECKING:
-    from .s3 import S3Storage
+    from ...s3 import S3Storage
 
 __all__ = ["WriteModeMixin"]
 

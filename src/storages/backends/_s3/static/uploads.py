@@ -3,7 +3,7 @@
 boto3 *clients* are thread-safe (resources are not), so the workers share one
 client instead of building a session and resource each, which costs far more
 than uploading a small static file. Each upload is the write request
-``S3Storage._save`` builds (``_s3_write``): the same key, the same parameters
+``S3Storage._save`` builds (``_s3.writes``): the same key, the same parameters
 from ``_get_write_parameters`` (so ``get_object_parameters`` overrides apply)
 and the same body, gzipped where the settings say so, sent through the pool's
 client. Files below the transfer config's multipart threshold are read whole
@@ -23,12 +23,12 @@ from botocore.config import Config
 from django.core.files.storage import Storage
 from django.core.files.utils import validate_file_name
 
-from ..backends._s3_digest import body_digest
-from ..backends._s3_listing import ListingView
-from ..backends._s3_static import StaticManifestMixin
-from ..backends._s3_write import WriteRequest, send
-from ..backends.s3 import S3Storage
-from ..utils import clean_name
+from ....utils import clean_name
+from ...s3 import S3Storage
+from ..writes import WriteRequest, send
+from .digest import body_digest
+from .listing import ListingView
+from .manifest import StaticManifestMixin
 
 __all__ = ["DEFAULT_WORKERS", "UploadResult", "Uploader", "UploadsFailedError"]
 

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 from django.core.files.base import File
 from django.utils.deconstruct import deconstructible
 
-from ..compress import CompressedFileMixin
-from ._s3_errors import not_found_as_missing
-from ._s3_file_write import WriteModeMixin
-from ._s3_params import filter_download_params
-from ._s3_reader import PIECE_SIZE, ObjectChangedError, RangeReader
+from ....compress import CompressedFileMixin
+from ..errors import not_found_as_missing
+from ..params import filter_download_params
+from .reader import PIECE_SIZE, ObjectChangedError, RangeReader
+from .write_mode import WriteModeMixin
 
 if TYPE_CHECKING:
-    from .s3 import S3Storage
+    from ...s3 import S3Storage
 
 __all__ = ["S3File"]
 

@@ -32,7 +32,7 @@ __all__ = ["StaticManifestMixin"]
 if TYPE_CHECKING:
     from django.contrib.staticfiles.storage import ManifestFilesMixin
 
-    from .s3 import S3StaticStorage
+    from ...s3 import S3StaticStorage
 
     class _Base(ManifestFilesMixin, S3StaticStorage):  # type: ignore[misc]
         pass

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from django.utils.functional import LazyObject
 
-from ._s3_listing import ListingView
+from .listing import ListingView
 
 __all__ = ["ListingMixin", "running_collectstatic"]
 
