@@ -22,6 +22,7 @@ from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from .backends._s3.protocol import MAX_PRESIGNED_EXPIRY
 from .conf import spellings
 
 __all__ = [
@@ -32,9 +33,6 @@ __all__ = [
     "register_checks",
     "resolve_settings",
 ]
-
-#: SigV4 presigned URLs are valid for at most 7 days; S3 refuses a longer X-Amz-Expires.
-MAX_PRESIGNED_EXPIRY = 7 * 24 * 3600
 
 #: The alias Django uses for ``default_storage``: user uploads (FileField).
 MEDIA_ALIAS = "default"

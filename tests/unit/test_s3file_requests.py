@@ -11,7 +11,8 @@ from botocore.response import StreamingBody
 from botocore.stub import ANY, Stubber
 
 from storages.backends._s3.files.reader import ObjectChangedError
-from storages.backends._s3.multipart import MAX_PART_SIZE, part_size
+from storages.backends._s3.multipart import part_size
+from storages.backends._s3.protocol import MAX_PART_SIZE
 from storages.backends.s3 import S3Storage
 
 MiB = 1024 * 1024

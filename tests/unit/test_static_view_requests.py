@@ -13,7 +13,8 @@ import pytest
 from botocore.stub import Stubber
 from django.contrib.staticfiles.management.commands import collectstatic
 
-from storages.backends._s3.static.listing import MAX_DELETE_KEYS, ListingView
+from storages.backends._s3.protocol import MAX_DELETE_KEYS
+from storages.backends._s3.static.listing import ListingView
 from storages.backends._s3.static.scope import running_collectstatic
 from storages.backends.s3 import S3StaticStorage
 

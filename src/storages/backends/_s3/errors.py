@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 from botocore.exceptions import ClientError
 
+from .protocol import HTTP_NOT_FOUND
+
 __all__ = ["is_not_found", "missing_file", "not_found_as_missing", "status_code"]
 
 
@@ -22,7 +24,7 @@ def is_not_found(err: ClientError) -> bool:
     Matches the reference: a 404 is recognised by its HTTP status, never by
     the error code (HEAD answers carry no code at all).
     """
-    return status_code(err) == 404
+    return status_code(err) == HTTP_NOT_FOUND
 
 
 def missing_file(key: str) -> FileNotFoundError:

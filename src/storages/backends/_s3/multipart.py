@@ -24,15 +24,12 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import is_not_found
 from .files.part_buffer import PartBuffer
-from .options import MIN_PART_SIZE
+from .protocol import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
 
-__all__ = ["MAX_PARTS", "MAX_PART_SIZE", "MultipartWriter", "part_size"]
+__all__ = ["MultipartWriter", "part_size"]
 
 logger = logging.getLogger(__name__)
 
-#: S3 accepts at most 10,000 parts per upload, each at most 5 GiB.
-MAX_PARTS = 10_000
-MAX_PART_SIZE = 5 * 1024**3
 #: The part size doubles after each this many parts (ten times in 10,000), so an
 #: upload of unknown length never runs out of part numbers: from 5 MiB, 10,000
 #: parts hold 4.9 TiB, close to S3's 5 TiB object limit.

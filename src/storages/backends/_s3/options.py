@@ -15,11 +15,9 @@ from botocore.config import Config
 
 from ... import validators as v
 from ...conf import Option
+from .protocol import MIN_PART_SIZE
 
-__all__ = ["DEFAULT_GZIP_CONTENT_TYPES", "MIN_PART_SIZE", "S3_OPTIONS", "S3_OPTIONS_BY_NAME"]
-
-#: S3's smallest part size for every part of a multipart upload but the last.
-MIN_PART_SIZE = 5 * 1024**2
+__all__ = ["DEFAULT_GZIP_CONTENT_TYPES", "S3_OPTIONS", "S3_OPTIONS_BY_NAME"]
 
 DEFAULT_GZIP_CONTENT_TYPES = (
     "text/css",

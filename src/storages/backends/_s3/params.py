@@ -8,10 +8,9 @@ from typing import Any
 
 from boto3.s3.transfer import S3Transfer
 
-__all__ = ["MAX_KEY_BYTES", "check_key", "filter_download_params", "write_parameters"]
+from .protocol import MAX_KEY_BYTES
 
-#: S3's longest object key, in bytes of UTF-8.
-MAX_KEY_BYTES = 1024
+__all__ = ["check_key", "filter_download_params", "write_parameters"]
 
 _ALLOWED_DOWNLOAD_ARGS = frozenset(S3Transfer.ALLOWED_DOWNLOAD_ARGS)
 

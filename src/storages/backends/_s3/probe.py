@@ -29,6 +29,15 @@ from ..s3 import S3Storage
 from .errors import status_code
 from .options import S3_OPTIONS_BY_NAME
 from .params import filter_download_params
+from .protocol import (
+    ACCESS_DENIED,
+    HTTP_FORBIDDEN,
+    HTTP_MOVED_PERMANENTLY,
+    HTTP_NOT_FOUND,
+    NO_SUCH_BUCKET,
+    NOT_IMPLEMENTED,
+    PERMANENT_REDIRECT,
+)
 from .writes import WriteRequest, put
 
 __all__ = ["FAIL", "MAX_CLOCK_SKEW", "OK", "SKIP", "FailedCheckError", "Probe", "Result"]
@@ -64,12 +73,18 @@ class FailedCheckError(Exception):
         self.detail, self.fix = detail, fix
 
 
+#: botocore's code for an error answer without a body (a HEAD's) is its status.
+_CODE_OF_STATUS = {
+    str(HTTP_NOT_FOUND): NO_SUCH_BUCKET,
+    str(HTTP_FORBIDDEN): ACCESS_DENIED,
+    str(HTTP_MOVED_PERMANENTLY): PERMANENT_REDIRECT,
+}
+
+
 def _code(err: ClientError) -> str:
     # HEAD answers carry no error code, only the status.
     code = str(err.response.get("Error", {}).get("Code") or status_code(err) or "")
-    return {"404": "NoSuchBucket", "403": "AccessDenied", "301": "PermanentRedirect"}.get(
-        code, code
-    )
+    return _CODE_OF_STATUS.get(code, code)
 
 
 def _explain(err: Exception, action: str, resource: str) -> FailedCheckError:
@@ -224,7 +239,7 @@ class Probe:
         try:
             self._call("list_buckets")
         except ClientError as err:
-            if _code(err) != "AccessDenied":
+            if _code(err) != ACCESS_DENIED:
                 raise
             self._note_date(err.response)
             return OK, "accepted (not allowed to list all buckets, which storages never do)"
@@ -235,7 +250,7 @@ class Probe:
             self._call("head_bucket", Bucket=self.bucket)
         except ClientError as err:
             # A HEAD answer has no body, so botocore's message is only "Not Found".
-            if status_code(err) != 404:
+            if status_code(err) != HTTP_NOT_FOUND:
                 raise
             raise FailedCheckError(
                 f"there is no bucket {self.bucket!r} (HTTP 404)",
@@ -251,7 +266,7 @@ class Probe:
             try:
                 location = self._call("get_bucket_location", Bucket=self.bucket)
             except ClientError as err:
-                if _code(err) not in ("AccessDenied", "NotImplemented"):
+                if _code(err) not in (ACCESS_DENIED, NOT_IMPLEMENTED):
                     raise
                 return SKIP, f"not reported ({_code(err)} to GetBucketLocation); {signed_for}"
             constraint = location.get("LocationConstraint")

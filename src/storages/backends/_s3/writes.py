@@ -32,6 +32,7 @@ from botocore.exceptions import ClientError
 from ...utils import ReadBytesWrapper, TextAsBytesStream, is_seekable, is_text_stream
 from .errors import status_code
 from .multipart import MultipartWriter, part_size
+from .protocol import HTTP_NOT_IMPLEMENTED, HTTP_PRECONDITION_FAILED
 from .replay import Replay
 
 __all__ = [
@@ -49,8 +50,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-_PRECONDITION_FAILED = 412
-_NOT_IMPLEMENTED = 501
 _CREATE_ONLY = MappingProxyType({"IfNoneMatch": "*"})
 #: Remembered per storage when the store refused the conditional header.
 _UNSUPPORTED = "conditional_writes_unsupported"
@@ -312,9 +311,9 @@ def create(request: WriteRequest, client: Any = None) -> None:
             _create_multipart(request, client, first, body)
     except ClientError as err:
         status = status_code(err)
-        if status == _PRECONDITION_FAILED:
+        if status == HTTP_PRECONDITION_FAILED:
             raise NameTakenError(request.key) from err
-        if status != _NOT_IMPLEMENTED:
+        if status != HTTP_NOT_IMPLEMENTED:
             raise
         logger.debug(
             "The store refused If-None-Match; saving %s without it from now on", request.key

@@ -34,6 +34,7 @@ from botocore.exceptions import (
 from urllib3.exceptions import ProtocolError
 
 from ..errors import is_not_found, missing_file, status_code
+from ..protocol import HTTP_PRECONDITION_FAILED
 from .io import PositionedRaw
 
 __all__ = ["MAX_WINDOW", "PIECE_SIZE", "ObjectChangedError", "RangeReader"]
@@ -50,8 +51,6 @@ Refresh = Callable[[], "tuple[int, str | None] | None"]
 PIECE_SIZE = 256 * 1024
 #: Sequential reads double the window of each ranged GET up to this size.
 MAX_WINDOW = 64 * 1024**2
-#: S3's answer to a GET whose If-Match no longer holds.
-_PRECONDITION_FAILED = 412
 #: How many times a read that saw nothing yet follows a replaced object (each
 #: retry is a HEAD and a GET): only an object rewritten faster than that fails.
 _FOLLOW_NEW_VERSIONS = 4
@@ -306,7 +305,7 @@ class RangeReader(PositionedRaw):
         try:
             response = self._client.get_object(Bucket=self._bucket, Key=self.key, **params)
         except ClientError as err:
-            if status_code(err) == _PRECONDITION_FAILED:
+            if status_code(err) == HTTP_PRECONDITION_FAILED:
                 raise self._changed() from err
             if is_not_found(err):
                 raise missing_file(self.key) from err

@@ -37,17 +37,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from botocore.exceptions import ClientError
 
 from ..errors import is_not_found, missing_file, status_code
+from ..protocol import HTTP_FORBIDDEN, MAX_DELETE_KEYS
 from .digest import body_digest, etag_digest
 
 if TYPE_CHECKING:
     from ...s3 import S3Storage
 
-__all__ = ["MAX_DELETE_KEYS", "ListingView", "Writer", "body_digest"]
+__all__ = ["ListingView", "Writer", "body_digest"]
 
 logger = logging.getLogger(__name__)
-
-#: S3 accepts at most 1,000 keys in one DeleteObjects request.
-MAX_DELETE_KEYS = 1000
 
 
 class Writer(Protocol):
@@ -116,7 +114,7 @@ class ListingView:
                         modified = item["LastModified"].astimezone(UTC)
                         entries[item["Key"]] = _Entry(etag_digest(item.get("ETag")), modified)
             except ClientError as err:
-                if status_code(err) != 403:
+                if status_code(err) != HTTP_FORBIDDEN:
                     raise
                 logger.debug("Listing %r was refused (403); asking S3 per key", self.prefix)
                 self.usable = False

@@ -34,7 +34,7 @@ from botocore.credentials import Credentials
 from django.utils.encoding import filepath_to_uri
 
 from ..connections import S3ConnectionMixin
-from ..params import MAX_KEY_BYTES
+from ..protocol import MAX_KEY_BYTES
 from . import presign
 from .layout import discover_layout, resolve_credentials
 
