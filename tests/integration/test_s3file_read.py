@@ -318,6 +318,8 @@ def test_append_modes_can_neither_read_nor_write(storage, big, record_calls):
         f.readline()
     with pytest.raises(AttributeError, match=re.escape("File was not opened in read mode.")):
         f.readlines()
+    with pytest.raises(AttributeError, match=re.escape("File was not opened in read mode.")):
+        f.readinto(bytearray(4))
     with pytest.raises(AttributeError, match=re.escape("File was not opened in write mode.")):
         f.write(b"x")
     f.close()

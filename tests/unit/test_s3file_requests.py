@@ -184,6 +184,18 @@ def test_checksums_of_parts_go_into_the_completion(storage, stub):
         f.write(b"data")
 
 
+def test_readinto_in_write_mode_raises_as_read_does(storage, stub):
+    # Fix: readinto() skipped the mode check and returned 0 in write mode.
+    f = storage.open("w.bin", "wb")
+    buffer = bytearray(b"....")
+    for read in (f.read, lambda: f.readinto(buffer)):
+        with pytest.raises(AttributeError) as raised:
+            read()
+        assert str(raised.value) == "File was not opened in read mode."
+    assert buffer == b"...."
+    f.discard()  # nothing was sent: the Stubber answers no request
+
+
 def test_part_size_is_at_least_5_mib_and_doubles_every_1000_parts():
     assert part_size(None, 1) == 5 * MiB
     assert part_size(0, 1) == 5 * MiB

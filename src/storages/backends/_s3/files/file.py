@@ -192,6 +192,7 @@ class S3File(WriteModeMixin, CompressedFileMixin, _File):
 
     def readinto(self, buffer: Any) -> Any:
         """Read into ``buffer`` (binary modes); return the number of bytes read."""
+        self._check_readable()
         return self._stream().readinto(buffer)
 
     def flush(self) -> None:
