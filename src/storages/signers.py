@@ -4,7 +4,8 @@ A *signer* is any object with botocore's ``CloudFrontSigner`` interface,
 ``generate_presigned_url(url, date_less_than=None, policy=None)``. A *signer
 factory* turns a key pair id and a PEM private key into a signer. One factory
 exists per RSA library; :func:`signer_from_pem` picks the first library that
-imports, at call time (nothing is chosen at import).
+imports, at call time (nothing is chosen at import). ``S3Storage`` keeps the
+signers it builds from its settings in a bounded :class:`SignerCache`.
 
 CloudFront signatures are RSA PKCS#1 v1.5 over SHA-1, which is deterministic:
 both backends produce identical URLs for the same key, and the same URLs as
@@ -14,10 +15,13 @@ botocore's ``CloudFrontSigner``.
 from __future__ import annotations
 
 import json
+import threading
 from base64 import b64encode
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, MutableMapping
 from datetime import datetime
-from typing import Any, Protocol, runtime_checkable
+from hashlib import sha256
+from typing import Protocol, runtime_checkable
 
 from botocore.signers import CloudFrontSigner
 from botocore.utils import datetime2timestamp
@@ -27,6 +31,7 @@ __all__ = [
     "NO_RSA_BACKEND_MESSAGE",
     "CannedPolicySigner",
     "Signer",
+    "SignerCache",
     "SignerFactory",
     "cryptography_signer_factory",
     "rsa_signer_factory",
@@ -158,6 +163,59 @@ def signer_from_pem(key_id: str, pem: str | bytes) -> Signer:
     raise ImproperlyConfigured(NO_RSA_BACKEND_MESSAGE)
 
 
-def is_signer(value: Any) -> bool:
-    """Return True if ``value`` can sign CloudFront URLs."""
-    return callable(getattr(value, "generate_presigned_url", None))
+class SignerCache(MutableMapping[str, "Signer | None"]):
+    """The signers built from key pairs: at most ``size``, the least recently used dropped.
+
+    Keys are :meth:`key_for` digests, so no key text is ever a key of the
+    cache (the signers hold the parsed keys, as they must). Every operation
+    is thread-safe, and :meth:`setdefault` is atomic: threads that build a
+    signer for the same key pair at once all get the one stored first.
+    """
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._signers: OrderedDict[str, Signer | None] = OrderedDict()
+
+    @staticmethod
+    def key_for(key_id: str, pem: str | bytes) -> str:
+        """Return the cache key of a key pair: a SHA-256 hex digest of its id and key."""
+        id_bytes = key_id.encode("utf-8", "surrogatepass")
+        key_bytes = pem.encode("utf-8", "surrogatepass") if isinstance(pem, str) else pem
+        # The id's length first, so that no other (id, key) split gives the same bytes.
+        return sha256(b"%d:%b%b" % (len(id_bytes), id_bytes, key_bytes)).hexdigest()
+
+    def __getitem__(self, key: str) -> Signer | None:
+        with self._lock:
+            self._signers.move_to_end(key)
+            return self._signers[key]
+
+    def __setitem__(self, key: str, signer: Signer | None) -> None:
+        with self._lock:
+            self._store(key, signer)
+
+    def __delitem__(self, key: str) -> None:
+        with self._lock:
+            del self._signers[key]
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:
+            return iter(list(self._signers))
+
+    def __len__(self) -> int:
+        return len(self._signers)
+
+    def setdefault(self, key: str, default: Signer | None = None) -> Signer | None:
+        """Return the signer stored for ``key``, storing ``default`` first if there is none."""
+        with self._lock:
+            if key in self._signers:
+                self._signers.move_to_end(key)
+                return self._signers[key]
+            self._store(key, default)
+            return default
+
+    def _store(self, key: str, signer: Signer | None) -> None:
+        self._signers[key] = signer
+        self._signers.move_to_end(key)
+        while len(self._signers) > self.size:
+            self._signers.popitem(last=False)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta, timezone
+from typing import ClassVar
 
 import pytest
 from botocore.signers import CloudFrontSigner
@@ -12,6 +15,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.exceptions import ImproperlyConfigured
 
+from helpers import rsa_pem
 from storages import signers
 from storages.backends import s3
 from storages.backends.s3 import S3Storage
@@ -194,3 +198,93 @@ def test_signing_is_off_with_none_or_without_querystring_auth(pkcs1_pem):
     assert S3Storage(**keys, cloudfront_signer=None).url("a.txt") == "https://cdn.test/a.txt"
     assert S3Storage(**keys, querystring_auth=False).url("a.txt") == "https://cdn.test/a.txt"
     assert S3Storage(custom_domain="cdn.test").url("a.txt") == "https://cdn.test/a.txt"
+
+
+# -- the cache of signers built from key pairs -------------------------------------------
+
+
+class CountingFactory:
+    """Stands in for ``_cloud_front_signer_from_pem``: a new object per call, counted."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.built: list[str] = []
+        self.delay = delay
+
+    def __call__(self, key_id, pem):
+        self.built.append(key_id)
+        time.sleep(self.delay)
+        return object()
+
+
+@pytest.fixture
+def factory(monkeypatch):
+    counting = CountingFactory()
+    monkeypatch.setattr(s3, "_cloud_front_signer_from_pem", counting)
+    monkeypatch.setattr(S3Storage, "_signers", signers.SignerCache())
+    return counting
+
+
+def test_the_signer_cache_keeps_the_32_most_recently_used_key_pairs(factory):
+    storage = S3Storage()
+    first = storage.get_cloudfront_signer("K0", "pem-0")
+    for number in range(1, 40):
+        storage.get_cloudfront_signer(f"K{number}", f"pem-{number}")
+        # K0 stays: each round uses it again, so it is never the least recently used.
+        assert storage.get_cloudfront_signer("K0", "pem-0") is first
+
+    assert len(S3Storage._signers) == 32
+    assert factory.built == [f"K{number}" for number in range(40)]
+    storage.get_cloudfront_signer("K39", "pem-39")
+    storage.get_cloudfront_signer("K1", "pem-1")  # dropped long ago: built again
+    assert factory.built[40:] == ["K1"]
+
+
+def test_the_signer_cache_holds_no_key_material(factory):
+    pem = rsa_pem().decode()
+    S3Storage().get_cloudfront_signer("K2JCJMDEHXQW5F", pem)
+
+    (key,) = list(S3Storage._signers)
+    assert re.fullmatch(r"[0-9a-f]{64}", key)
+    assert key == signers.SignerCache.key_for("K2JCJMDEHXQW5F", pem.encode())
+    assert "K2JCJMDEHXQW5F" not in key
+
+
+def test_cache_keys_tell_key_pairs_apart():
+    key_for = signers.SignerCache.key_for
+    assert key_for("K", "pem") == key_for("K", b"pem")
+    assert len({key_for("K", "pem"), key_for("K1", "pem"), key_for("K", "1pem")}) == 3
+    assert key_for("a:", "b") != key_for("a", ":b")
+
+
+def test_threads_asking_for_one_key_pair_at_once_share_one_signer(monkeypatch):
+    monkeypatch.setattr(s3, "_cloud_front_signer_from_pem", CountingFactory(delay=0.05))
+    monkeypatch.setattr(S3Storage, "_signers", signers.SignerCache())
+    storage = S3Storage()
+    got: list[object] = []
+    threads = [
+        threading.Thread(target=lambda: got.append(storage.get_cloudfront_signer("K", "pem")))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(got) == 4
+    assert all(signer is got[0] for signer in got)
+
+
+def test_a_subclass_with_its_own_dict_keeps_its_signers_there(factory):
+    class Own(S3Storage):
+        _signers: ClassVar[dict[str, object]] = {}
+
+    class Shared(S3Storage):
+        pass
+
+    own = Own().get_cloudfront_signer("K", "pem")
+    shared = Shared().get_cloudfront_signer("K", "pem")
+
+    assert own is not shared
+    assert Own._signers == {signers.SignerCache.key_for("K", "pem"): own}
+    assert list(S3Storage._signers) == [signers.SignerCache.key_for("K", "pem")]
+    assert S3Storage().get_cloudfront_signer("K", "pem") is shared

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import warnings
+from collections.abc import MutableMapping
 from datetime import datetime, timedelta  # noqa: F401 - public names, as in django-storages
 from typing import Any, ClassVar
 
@@ -90,7 +91,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     #: Deprecated: set ``client_config`` instead.
     config: ClassVar[Config | None] = None
     #: Signers built from key pairs, shared by subclasses that define no dict of their own.
-    _signers: ClassVar[dict[str, signers.Signer | None]] = {}
+    #: Keyed by ``SignerCache.key_for`` digests (never the key text); 32 key pairs at most.
+    _signers: ClassVar[MutableMapping[str, signers.Signer | None]] = signers.SignerCache(32)
 
     # Set from the settings table by BaseStorage.
     access_key: str | None
@@ -203,10 +205,12 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     def get_cloudfront_signer(self, key_id: str, key: str | bytes) -> signers.Signer | None:
         """Return the (cached) signer for a CloudFront key pair (override point)."""
         cache = self.__class__._signers
-        cache_key = f"{key_id}:{key!r}"
-        if cache_key not in cache:
-            cache[cache_key] = _cloud_front_signer_from_pem(key_id, key)
-        return cache[cache_key]
+        cache_key = signers.SignerCache.key_for(key_id, key)
+        try:
+            return cache[cache_key]
+        except KeyError:
+            # setdefault: threads that built one at once all get the first stored.
+            return cache.setdefault(cache_key, _cloud_front_signer_from_pem(key_id, key))
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
