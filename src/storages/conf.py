@@ -23,6 +23,7 @@ from typing import Any, Final
 from django.core.exceptions import ImproperlyConfigured
 
 from .utils import lookup_env, setting
+from .validators import Check
 
 __all__ = [
     "UNSET",
@@ -49,9 +50,6 @@ class Unset(enum.Enum):
 
 #: Marks "nothing was given", where ``None`` is a meaningful value.
 UNSET: Final = Unset.UNSET
-
-#: A check takes the value and returns the problem (a phrase) or None.
-Check = Callable[[Any], "str | None"]
 
 
 @dataclass(frozen=True)

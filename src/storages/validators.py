@@ -19,8 +19,10 @@ __all__ = [
     "string_sequence",
     "text",
     "url_protocol",
+    "verify",
 ]
 
+#: A check takes the value and returns what was expected (a phrase), or None if it fits.
 Check = Callable[[Any], "str | None"]
 
 #: S3's canned ACLs (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html).

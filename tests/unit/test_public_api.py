@@ -9,6 +9,7 @@ import pytest
 
 import storages
 from helpers import rsa_pem
+from storages import conf, validators
 from storages.backends import s3, s3boto3
 from storages.backends.s3 import S3File, S3ManifestStaticStorage, S3StaticStorage, S3Storage
 
@@ -158,3 +159,16 @@ def test_connections_are_s3_resources(attribute, unsigned):
     assert resource.meta.service_name == "s3"
     signature = resource.meta.client.meta.config.signature_version
     assert (signature is botocore.UNSIGNED) is unsigned
+
+
+def test_validators_all_lists_every_public_check():
+    defined = {
+        name
+        for name, value in vars(validators).items()
+        if not name.startswith("_")
+        and getattr(value, "__module__", None) == validators.__name__
+        and callable(value)
+    }
+    assert defined <= set(validators.__all__)
+    assert "verify" in validators.__all__
+    assert conf.Check is validators.Check
