@@ -32,7 +32,7 @@ def http(url: str, method: str = "GET", data: bytes | None = None) -> tuple[int,
 def local_url(storage, name, **kwargs):
     """Build a URL and check that we signed it ourselves, not botocore."""
     url = storage.url(name, **kwargs)
-    builder = storage._transient["url"].signed
+    builder = storage._runtime.url.signed
     assert isinstance(builder, _s3_presign.SigV4Builder | _s3_presign.SigV2Builder)
     return url
 

@@ -134,7 +134,7 @@ def test_refreshable_credentials_are_read_at_each_call(frozen_clock):
     assert "X-Amz-Credential=AKIDSECOND%2F" in second
     assert "X-Amz-Security-Token=rotated-token&" in second
     assert second == botocore_url(storage, "a.txt")
-    assert isinstance(storage._transient["url"].signed, _s3_presign.SigV4Builder)
+    assert isinstance(storage._runtime.url.signed, _s3_presign.SigV4Builder)
 
 
 def test_no_credentials_raises_botocore_error():
@@ -177,7 +177,7 @@ def test_our_own_connection_does_not_stop_local_signing(frozen_clock):
 
     assert storage.url("a.txt") == botocore_url(storage, "a.txt")
     assert storage.connection is connection
-    assert isinstance(storage._transient["url"].signed, _s3_presign.SigV4Builder)
+    assert isinstance(storage._runtime.url.signed, _s3_presign.SigV4Builder)
 
 
 def test_a_bucket_of_another_name_builds_the_url(frozen_clock):
@@ -196,7 +196,7 @@ def test_a_subclass_with_its_own_connection_keeps_botocore():
 
     storage = StubbedStorage(bucket_name="my-bucket", **KEYS)
     assert storage.url("a.txt") == "https://stub/sub"
-    assert storage._transient["url"].fast is False
+    assert storage._runtime.url.fast is False
 
 
 def test_an_overridden_normalize_name_is_honoured(frozen_clock):

@@ -155,7 +155,7 @@ def test_signed_urls_are_byte_identical_to_boto3(frozen_clock, boto3_session, co
 
     assert _mismatches(storage, client, bucket, _cases()) == []
     # The URLs above were built locally, not by botocore, and at the frozen time.
-    builder = storage._transient["url"].signed
+    builder = storage._runtime.url.signed
     assert isinstance(builder, _s3_presign.SigV4Builder | _s3_presign.SigV2Builder)
     url = storage.url("file.txt")
     assert "X-Amz-Date=20260101T000000Z" in url or "Expires=1767229200" in url
@@ -170,7 +170,7 @@ def test_unsigned_urls_are_byte_identical_to_boto3(boto3_session, config):
     storage, client, bucket = _storage_and_client(boto3_session, config, None, False, "media/")
 
     assert _mismatches(storage, client, bucket, _cases()) == []
-    assert isinstance(storage._transient["url"].unsigned, _s3_presign.UnsignedBuilder)
+    assert isinstance(storage._runtime.url.unsigned, _s3_presign.UnsignedBuilder)
 
 
 def test_the_clock_is_frozen_for_boto3_too(frozen_clock, boto3_session):

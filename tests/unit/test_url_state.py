@@ -15,7 +15,7 @@ from test_url_support import KEYS, frozen_clock, make, sessions
 
 from storages.backends._s3.urls import layout as _s3_url_layout
 from storages.backends._s3.urls import presign as _s3_presign
-from storages.backends._s3.urls.url import _UrlState
+from storages.backends._s3.urls.url import UrlState
 from storages.backends.s3 import S3Storage
 
 # Fixtures used by name below (pytest finds them among this module's globals).
@@ -84,14 +84,14 @@ def test_an_unpickled_storage_signs_the_same_urls(frozen_clock):
 
     clone = pickle.loads(pickle.dumps(storage))
 
-    assert "url" not in clone._transient
+    assert clone._runtime.url is None
     assert clone.url("a.txt") == url
 
 
 def test_the_url_state_shows_no_secret():
     storage = make(signature_version="s3v4", secret_key="very-secret-value")
     storage.url("a.txt")
-    state = storage._transient["url"]
+    state = storage._runtime.url
     shown = repr(state.signed) + repr(state.signed.layout)
     assert "very-secret-value" not in shown
     assert "AKIDEXAMPLE" not in shown
@@ -117,7 +117,7 @@ NAME_CHARS = st.sampled_from([*"ab./\\ é~+%", "..", "\x00"])
 )
 def test_the_fast_key_is_always_key(location, name):
     storage = make(location=location)
-    state = _UrlState(storage)
+    state = UrlState(storage)
     try:
         expected = storage._key(name)
     except (SuspiciousOperation, ValueError) as err:
@@ -139,7 +139,7 @@ def test_a_failed_lookup_is_retried_later_not_on_every_call(monkeypatch, session
     with pytest.raises(NoCredentialsError):
         storage.url("a.txt")
     assert len(sessions) == built  # no new lookup: the thread's connection raised
-    state = storage._transient["url"]
+    state = storage._runtime.url
     retry = state.credentials if layout_known else state.signed
     assert type(retry).__name__ == "_Retry"
 
@@ -164,4 +164,4 @@ def test_bucket_name_changes_after_the_first_url(frozen_clock):
     url = storage.url("a.txt")
 
     assert url.startswith("https://other-bucket.s3.amazonaws.com/a.txt?")
-    assert isinstance(storage._transient["url"].signed, _s3_presign.SigV4Builder)
+    assert isinstance(storage._runtime.url.signed, _s3_presign.SigV4Builder)

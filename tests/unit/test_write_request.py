@@ -97,7 +97,7 @@ def test_an_unseekable_overwrite_is_read_once(storage):
 
 
 def test_a_store_known_to_lack_conditional_writes_gets_overwrites(storage):
-    storage._transient["conditional_writes_unsupported"] = True
+    storage._runtime.conditional_writes_unsupported = True
     request = WriteRequest.build(storage, "a.bin", ContentFile(b"x"), create_only=True)
     assert not request.create_only
 

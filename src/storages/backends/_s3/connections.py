@@ -16,11 +16,14 @@ import botocore
 from botocore.config import Config
 
 from ... import _redact
+from .state import RuntimeState
 
 __all__ = ["S3ConnectionMixin"]
 
-#: Instance attributes that are per-process state and never pickled.
-_TRANSIENT = ("_connections", "_unsigned_connections", "_bucket", "_transient")
+#: Instance attributes that hold per-process state: left out of a pickle
+#: (locks, thread-locals and boto3 objects cannot be pickled) and rebuilt by
+#: ``_init_connections()`` after unpickling.
+_NOT_PICKLED = ("_connections", "_unsigned_connections", "_runtime")
 
 
 class S3ConnectionMixin:
@@ -40,9 +43,8 @@ class S3ConnectionMixin:
     def _init_connections(self) -> None:
         self._connections = threading.local()
         self._unsigned_connections = threading.local()
-        # Caches shared by all threads (a session, URL signing state), rebuilt after unpickling.
-        self._transient: dict[str, Any] = {}
-        self._transient_lock = threading.Lock()
+        # Caches shared by all threads (URL signing state, ...), rebuilt after unpickling.
+        self._runtime = RuntimeState()
 
     def _create_session(self) -> boto3.session.Session:
         """Return a new boto3 Session for this storage's credentials (override point)."""
@@ -115,9 +117,8 @@ class S3ConnectionMixin:
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        for name in _TRANSIENT:
+        for name in _NOT_PICKLED:
             state.pop(name, None)
-        state.pop("_transient_lock", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

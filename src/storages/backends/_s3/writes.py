@@ -34,6 +34,7 @@ from .errors import status_code
 from .multipart import MultipartWriter, part_size
 from .protocol import HTTP_NOT_IMPLEMENTED, HTTP_PRECONDITION_FAILED
 from .replay import Replay
+from .state import RuntimeState
 
 __all__ = [
     "NameTakenError",
@@ -51,8 +52,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _CREATE_ONLY = MappingProxyType({"IfNoneMatch": "*"})
-#: Remembered per storage when the store refused the conditional header.
-_UNSUPPORTED = "conditional_writes_unsupported"
 #: Names tried before giving up when other writers keep taking them.
 _CREATE_ATTEMPTS = 5
 
@@ -77,7 +76,7 @@ class WriteStorage(Protocol):
     @property
     def file_upload_temp_dir(self) -> str | None: ...
     @property
-    def _transient(self) -> dict[str, Any]: ...
+    def _runtime(self) -> RuntimeState: ...
     def _get_write_parameters(self, name: str, content: Any = None) -> dict[str, Any]: ...
     def _compress_content(self, content: IO[Any]) -> Any: ...
     def get_available_name(self, name: str, max_length: int | None = None) -> str: ...
@@ -90,7 +89,7 @@ class NameTakenError(Exception):
 
 def conditional_writes_supported(storage: WriteStorage) -> bool:
     """Return False once the store has refused ``If-None-Match`` on a write."""
-    return not storage._transient.get(_UNSUPPORTED, False)
+    return not storage._runtime.conditional_writes_unsupported
 
 
 class _Source:
@@ -318,7 +317,7 @@ def create(request: WriteRequest, client: Any = None) -> None:
         logger.debug(
             "The store refused If-None-Match; saving %s without it from now on", request.key
         )
-        storage._transient[_UNSUPPORTED] = True
+        storage._runtime.conditional_writes_unsupported = True
         send(request, client)
 
 

@@ -26,15 +26,14 @@ from __future__ import annotations
 import contextlib
 import functools
 import sys
-import threading
 import types
-import weakref
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from django.utils.functional import LazyObject
 
+from ..state import RuntimeState
 from .listing import ListingView
 
 __all__ = ["ListingMixin", "running_collectstatic"]
@@ -96,8 +95,7 @@ class ListingMixin:
     """Gives S3Storage its listing views: explicit blocks and collectstatic runs."""
 
     collectstatic_listing: bool
-    _transient: dict[str, Any]
-    _transient_lock: threading.Lock
+    _runtime: RuntimeState
 
     @contextlib.contextmanager
     def listing_view(self) -> Iterator[ListingView]:
@@ -136,11 +134,10 @@ class ListingMixin:
         return view if view.load() else None
 
     def _collectstatic_view(self, command: Any) -> ListingView:
-        with self._transient_lock:
-            views = self._transient.get("collectstatic_views")
-            if views is None:
-                views = self._transient["collectstatic_views"] = weakref.WeakKeyDictionary()
-            view: ListingView | None = views.get(command)
+        runtime = self._runtime
+        with runtime.lock:
+            views = runtime.collectstatic_views
+            view = views.get(command)
             if view is None:
                 view = ListingView(self, hold_when=_called_from_delete_file)  # type: ignore[arg-type]
                 views[command] = view

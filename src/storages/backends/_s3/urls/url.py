@@ -41,12 +41,10 @@ from .layout import discover_layout, resolve_credentials
 if TYPE_CHECKING:
     from ...s3 import S3Storage
 
-__all__ = ["storage_url", "utcnow"]
+__all__ = ["UrlState", "storage_url", "utcnow"]
 
 logger = logging.getLogger(__name__)
 
-#: Key of the per-storage URL state in ``storage._transient``.
-_STATE = "url"
 #: Seconds before asking botocore again after a probe or credential lookup failed.
 RETRY_SECONDS = 60.0
 _UNKNOWN: Any = object()
@@ -70,8 +68,8 @@ def utcnow() -> datetime:
     return now.replace(tzinfo=None)
 
 
-class _UrlState:
-    """Per-storage URL state, shared by all threads and rebuilt after unpickling."""
+class UrlState:
+    """Per-storage URL state (``storage._runtime.url``), shared by all threads."""
 
     __slots__ = (
         "bucket",
@@ -99,7 +97,7 @@ class _UrlState:
         self.unsigned: Any = _UNKNOWN
         self.credentials: Any = _UNKNOWN
         # Our own lock: a probe takes as long as building a boto3 client, and
-        # storage._transient_lock guards other caches.
+        # storage._runtime.lock guards other caches.
         self.lock = threading.Lock()
 
     def key(self, storage: S3Storage, name: Any) -> str:
@@ -252,12 +250,12 @@ class _Retry:
         return time.monotonic() >= self.at
 
 
-def _new_state(storage: S3Storage) -> _UrlState:
-    with storage._transient_lock:
-        state: _UrlState | None = storage._transient.get(_STATE)
+def _new_state(storage: S3Storage) -> UrlState:
+    runtime = storage._runtime
+    with runtime.lock:
+        state = runtime.url
         if state is None or state.bucket != storage.bucket_name:
-            state = _UrlState(storage)
-            storage._transient[_STATE] = state
+            state = runtime.url = UrlState(storage)
     return state
 
 
@@ -269,7 +267,7 @@ def storage_url(
     http_method: str | None,
 ) -> str:
     """Build the URL of ``name`` on ``storage`` (see ``S3Storage.url``)."""
-    state: _UrlState | None = storage._transient.get(_STATE)
+    state = storage._runtime.url
     if state is None or state.bucket is not storage.bucket_name:
         # A bucket_name assigned after the first url() gets a state of its own.
         state = _new_state(storage)

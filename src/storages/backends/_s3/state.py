@@ -1,0 +1,47 @@
+"""A storage's runtime state: what it learns while it runs, never pickled.
+
+``storage._runtime`` holds the caches that every thread of one storage
+shares. Each field names the one module that may change it; every other
+module only reads it. The per-thread connections (``storage._connections``
+and ``storage._unsigned_connections``, where user code may put a stub
+resource) stay plain attributes, owned by :mod:`.connections`.
+
+Pickling drops it, with the connections: a copy in another process learns
+its own. ``S3ConnectionMixin.__setstate__`` builds a fresh state.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Types of fields that capability modules own; nothing is imported at run time.
+    from .static.listing import ListingView
+    from .urls.url import UrlState
+
+__all__ = ["RuntimeState"]
+
+
+class RuntimeState:
+    """The caches one storage shares between its threads (see the module docstring)."""
+
+    __slots__ = ("collectstatic_views", "conditional_writes_unsupported", "lock", "url")
+
+    def __init__(self) -> None:
+        #: Guards the check-then-create of ``url`` and of a collectstatic view,
+        #: so that threads racing on a first use share one.
+        self.lock = threading.Lock()
+        #: Changed by ``urls/url.py`` only: how this storage's URLs are built
+        #: (probed layouts, credentials, the key prefix). None until the first
+        #: ``url()``; replaced when ``bucket_name`` changes.
+        self.url: UrlState | None = None
+        #: Changed by ``writes.py`` only: True once the store answered 501 to
+        #: ``If-None-Match``; create-only saves are then plain uploads.
+        self.conditional_writes_unsupported = False
+        #: Changed by ``static/scope.py`` only: the listing view of each running
+        #: collectstatic command, dropped with the command.
+        self.collectstatic_views: weakref.WeakKeyDictionary[object, ListingView] = (
+            weakref.WeakKeyDictionary()
+        )
