@@ -34,12 +34,6 @@ make_site = support.make_site
 WRONG_KEYS = {"access_key": "not-the-server-key", "secret_key": "not-the-server-secret"}
 TENANT = "tenant-7/"
 
-# The instance attribute is not consulted by url()'s fast path (see the reason).
-CREATE_RESOURCE_INSTANCE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="url() ignores a _create_resource instance attribute: the fast path checks only "
-    "the class (_CONNECTION_HOOKS), so the URL is signed with the storage's own keys",
-)
 KEY_SAVE_BUG = pytest.mark.xfail(
     strict=True,
     reason="_save (and collectstatic's post-processing writer) computes the key with "
@@ -86,7 +80,7 @@ def server_session(s3_server: Any) -> Callable[[], boto3.Session]:
     [
         "connection",
         "_create_resource",
-        pytest.param("_create_resource instance attribute", marks=CREATE_RESOURCE_INSTANCE_BUG),
+        "_create_resource instance attribute",
     ],
 )
 def test_an_own_connection_serves_saves_exists_and_url(
@@ -511,11 +505,6 @@ def test_the_apps_collectstatic_runs_an_own_save(make_site, tmp_path, backend, l
     assert sorted(cls.saved) == sorted(support.SOURCES)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the app's collectstatic detects an own _save on the class only: an instance "
-    "attribute _save on the staticfiles storage is bypassed by the pooled PutObject",
-)
 def test_the_apps_collectstatic_runs_an_instance_attribute__save(make_site):
     site = make_site()
     storage = site.storage

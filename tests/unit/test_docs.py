@@ -20,11 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from storages.backends._s3.extension import POINTS
 from storages.backends._s3.options import S3_OPTIONS
 from storages.conf import Option
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 SETTINGS_PAGE = DOCS / "reference" / "settings.rst"
+EXTENDING_PAGE = DOCS / "reference" / "extending.rst"
 
 #: Documented in the settings reference, but a constructor keyword, not a table row.
 KEYWORD_ONLY = {"cloudfront_signer"}
@@ -33,6 +35,8 @@ _DIRECTIVE = re.compile(r"^\.\. setting:: (?P<name>\S+)\s*$")
 _OPTION = re.compile(r"^ {3}:(?P<key>[a-z-]+):(?: +(?P<value>.*?))?\s*$")
 _LITERAL = re.compile(r"``(?P<literal>.+?)``")
 _CODE_BLOCK = re.compile(r"^(?P<indent> *)\.\. code-block:: python\s*$")
+#: A term of the override points' definition list: ``name`` or ``name(arguments)``.
+_POINT_TERM = re.compile(r"^``(?P<name>\w+)(?:\(.*\))?``$")
 
 
 @dataclass(frozen=True)
@@ -234,3 +238,31 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "html" / "reference" / "settings.html").is_file()
+
+
+def documented_points(text: str) -> list[str]:
+    """Return the terms of the "Override points" section, in order."""
+    section = text.split("\nOverride points\n", 1)[1]
+    names = []
+    lines = section.splitlines()
+    for number, line in enumerate(lines):
+        if number + 1 < len(lines) and set(lines[number + 1]) == {"-"}:
+            break  # the next section's title
+        term = _POINT_TERM.match(line)
+        if term is not None:
+            names.append(term["name"])
+    return names
+
+
+def test_documented_points_reads_terms_up_to_the_next_section() -> None:
+    text = (
+        "Override points\n---------------\n\nIntro ``not_a_term`` here.\n\n"
+        "``first``\n   Body.\n\n``second(a, b=None)``\n   Body.\n\n"
+        "Later\n-----\n\n``third``\n   Body.\n"
+    )
+    assert documented_points("\n" + text) == ["first", "second"]
+
+
+def test_the_extending_page_lists_the_declared_override_points() -> None:
+    documented = documented_points(EXTENDING_PAGE.read_text("utf-8"))
+    assert documented == [point.name for point in POINTS]

@@ -12,8 +12,7 @@ for what needs no server and in ``tests/integration/test_extension_points_live.p
 - ``bucket`` (property): live ``test_an_own_bucket_receives_saves_and_urls``.
 - ``_create_resource`` (class, instance attribute): live
   ``test_an_own_connection_serves_saves_exists_and_url`` (signed URLs, requests) and
-  ``test_an_own_unsigned_connection_builds_the_url`` (unsigned URLs). The instance
-  attribute is not honoured by url(): xfail(strict).
+  ``test_an_own_unsigned_connection_builds_the_url`` (unsigned URLs).
 - ``_create_session`` (class, instance attribute): live
   ``test_an_own_session_signs_requests_and_urls`` (its credentials sign requests and
   URLs, SigV4 and SigV2) and ``test_an_own_session_decides_the_url_layout`` (its region,
@@ -33,8 +32,7 @@ for what needs no server and in ``tests/integration/test_extension_points_live.p
 - ``_save`` (class) under the app's collectstatic: integration/test_collectstatic_app.py
   ``test_a_storage_with_its_own_save_gets_it_called`` (S3StaticStorage) and live
   ``test_the_apps_collectstatic_runs_an_own__save_for_every_manifest_file``; the
-  instance attribute is not honoured: live
-  ``test_the_apps_collectstatic_runs_an_instance_attribute__save``, xfail(strict).
+  instance attribute: live ``test_the_apps_collectstatic_runs_an_instance_attribute__save``.
 - ``save`` (class) under the app's collectstatic: live
   ``test_the_apps_collectstatic_runs_an_own_save``.
 - ``get_cloudfront_signer``: ``test_an_own_signer_factory_signs_custom_domain_urls``.
@@ -150,15 +148,7 @@ class _OwnResource(S3Storage):
     [
         "unsigned_connection",
         "_create_resource",
-        pytest.param(
-            "_create_resource instance attribute",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="url() ignores a _create_resource instance attribute: the fast path "
-                "checks only the class (_CONNECTION_HOOKS) and builds the URL from its own "
-                "probe of the storage's settings",
-            ),
-        ),
+        "_create_resource instance attribute",
     ],
 )
 def test_an_own_unsigned_connection_builds_the_url(how):

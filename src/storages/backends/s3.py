@@ -1,8 +1,16 @@
 """Amazon S3 storage for Django: ``S3Storage``, ``S3StaticStorage``, ``S3ManifestStaticStorage``.
 
-Extension contract: subclasses may override ``get_object_parameters``,
-``_get_write_parameters``, ``get_cloudfront_signer``, ``get_default_settings``
-and ``_create_session``, and may set any setting as a class attribute.
+Extension contract: a subclass may set any setting as a class attribute, and
+may override these points (declared, with what each is for, in
+``storages.backends._s3.extension.POINTS``; a fast path that would skip one
+is taken only while it is not overridden, on the class or on the instance):
+
+- connections: ``connection``, ``unsigned_connection``, ``bucket``,
+  ``_create_resource``, ``_create_session``;
+- keys: ``_key``, ``_normalize_name``;
+- writes: ``_save``, ``save``, ``get_object_parameters``, ``_get_write_parameters``;
+- CloudFront: ``get_cloudfront_signer``, ``cloudfront_signer``;
+- settings: ``get_default_settings``.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ except ImportError as err:  # pragma: no cover - boto3 is a dependency
 
 from ._s3.connections import S3ConnectionMixin
 from ._s3.errors import is_not_found, not_found_as_missing
+from ._s3.extension import declare_base, is_overridden
 from ._s3.files.file import S3File
 from ._s3.options import S3_OPTIONS, S3_OPTIONS_BY_NAME
 from ._s3.params import check_key, filter_download_params, write_parameters
@@ -79,6 +88,7 @@ USE_THREADS_DEPRECATION = (
 
 
 @deconstructible(path="storages.backends.s3.S3Storage")
+@declare_base
 class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStorage):
     """Django storage for Amazon S3 and S3-compatible object stores.
 
@@ -163,8 +173,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         if signer is not UNSET:
             self.cloudfront_signer = signer
             return
-        if not isinstance(getattr(type(self), "cloudfront_signer", None), property):
-            return  # a subclass's class attribute wins
+        if is_overridden(type(self), "cloudfront_signer"):
+            return  # a subclass's own signer (a value or a property) wins over keys
         if bool(self.cloudfront_key_id) != bool(self.cloudfront_key):
             raise ImproperlyConfigured(
                 "Both AWS_CLOUDFRONT_KEY_ID/cloudfront_key_id and "
@@ -375,6 +385,7 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
 
 
 @deconstructible(path="storages.backends.s3.S3StaticStorage")
+@declare_base
 class S3StaticStorage(S3Storage):
     """S3 storage for static files: URLs are unsigned so they stay stable."""
 
@@ -382,5 +393,6 @@ class S3StaticStorage(S3Storage):
 
 
 @deconstructible(path="storages.backends.s3.S3ManifestStaticStorage")
+@declare_base
 class S3ManifestStaticStorage(StaticManifestMixin, ManifestFilesMixin, S3StaticStorage):  # type: ignore[misc]
     """S3 static storage with Django's hashed names and ``staticfiles.json`` manifest."""

@@ -25,10 +25,10 @@ from django.core.files.utils import validate_file_name
 
 from ....utils import clean_name
 from ...s3 import S3Storage
+from ..extension import is_overridden
 from ..writes import WriteRequest, send
 from .digest import body_digest
 from .listing import ListingView
-from .manifest import StaticManifestMixin
 
 __all__ = ["DEFAULT_WORKERS", "UploadResult", "Uploader", "UploadsFailedError"]
 
@@ -86,9 +86,8 @@ class Uploader:
         self._view = view
         self._skip_identical = skip_identical
         self._client = _pool_client(storage, workers)
-        # A subclass that overrides how files are saved gets its own code run.
-        own_save = type(storage)._save not in (S3Storage._save, StaticManifestMixin._save)
-        self._own_save = own_save or type(storage).save is not Storage.save
+        # A subclass or instance attribute that saves its own way gets its code run.
+        self._own_save = is_overridden(storage, "_save") or is_overridden(storage, "save")
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="collectstatic-upload")
         self._futures: list[Future[UploadResult]] = []
         self._in_flight: dict[str, Future[None]] = {}

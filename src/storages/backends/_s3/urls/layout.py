@@ -29,7 +29,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from .... import _redact
-from ..connections import S3ConnectionMixin
+from ..extension import is_overridden
 from . import presign
 
 if TYPE_CHECKING:
@@ -57,11 +57,7 @@ _SHARED_LOCK = threading.Lock()
 
 def _owns_session(storage: S3Storage) -> bool:
     """Return True if the session comes from our own ``_create_session``."""
-    return type(
-        storage
-    )._create_session is S3ConnectionMixin._create_session and "_create_session" not in vars(
-        storage
-    )
+    return not is_overridden(storage, "_create_session")
 
 
 def layout_fingerprint(storage: S3Storage, signed: bool) -> tuple[Any, ...] | None:

@@ -15,8 +15,9 @@ boto3 session per thread. botocore still builds the URL when:
 - the configuration yields a URL form we do not reproduce (a custom
   signature version, signed headers, ...), or credentials cannot be found
   (looked up again after ``RETRY_SECONDS``, not on every call);
-- a subclass overrides ``connection``, ``unsigned_connection``, ``bucket``
-  or ``_create_resource``.
+- a subclass or an instance attribute overrides ``connection``,
+  ``unsigned_connection``, ``bucket`` or ``_create_resource`` (see
+  :mod:`storages.backends._s3.extension`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from urllib.parse import urlencode
 from botocore.credentials import Credentials
 from django.utils.encoding import filepath_to_uri
 
-from ..connections import S3ConnectionMixin
+from ..extension import is_overridden
 from ..protocol import MAX_KEY_BYTES
 from . import presign
 from .layout import discover_layout, resolve_credentials
@@ -52,7 +53,7 @@ _UNKNOWN: Any = object()
 #: Characters Django's filepath_to_uri leaves unencoded.
 _PLAIN_URI = re.compile(r"[A-Za-z0-9_.~/!*()'-]*")
 
-#: Attributes whose override means the storage's connections are not ours.
+#: Override points whose override means the storage's connections are not ours.
 _CONNECTION_HOOKS = ("connection", "unsigned_connection", "bucket", "_create_resource")
 
 
@@ -83,12 +84,11 @@ class UrlState:
     )
 
     def __init__(self, storage: S3Storage) -> None:
-        cls = type(storage)
         self.bucket: Any = storage.bucket_name
-        # Our layouts describe connections we build: a subclass that builds
-        # or picks them differently keeps botocore for every URL.
-        self.fast = isinstance(self.bucket, str) and all(
-            getattr(cls, name) is getattr(S3ConnectionMixin, name) for name in _CONNECTION_HOOKS
+        # Our layouts describe connections we build: a subclass or instance
+        # attribute that builds or picks them differently keeps botocore.
+        self.fast = isinstance(self.bucket, str) and not any(
+            is_overridden(storage, name) for name in _CONNECTION_HOOKS
         )
         self.key_location: Any = _UNKNOWN
         self.key_prefix: str | None = None
@@ -125,13 +125,8 @@ class UrlState:
         return key
 
     def _set_key_prefix(self, storage: S3Storage) -> None:
-        from ...s3 import S3Storage
-
         prefix = None
-        if all(
-            getattr(type(storage), name) is getattr(S3Storage, name) and name not in vars(storage)
-            for name in ("_key", "_normalize_name")
-        ):
+        if not (is_overridden(storage, "_key") or is_overridden(storage, "_normalize_name")):
             try:
                 prefix = storage._key("x")[:-1]
             except Exception:  # an invalid location raises again on the slow path
