@@ -150,7 +150,9 @@ def _probe(storage: S3Storage, signed: bool) -> tuple[presign.Layout | None, Any
     credentials = session.get_credentials() if signed else None
     try:
         layout = _layout_from_probe(url, str(bucket), credentials)
-    except Exception:  # an unexpected URL form: botocore keeps building them
+    except ValueError:
+        # A URL whose fields we do not parse (a date in another form, ...):
+        # botocore keeps building these. Anything else is raised (see url.py).
         layout = None
     if layout is None:
         logger.debug("Presigned URLs of bucket %r are left to botocore: unknown layout", bucket)

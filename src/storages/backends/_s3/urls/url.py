@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from botocore.credentials import Credentials
+from botocore.exceptions import BotoCoreError, ClientError
+from django.core.exceptions import SuspiciousOperation
 from django.utils.encoding import filepath_to_uri
 
 from ..extension import is_overridden
@@ -49,6 +51,8 @@ logger = logging.getLogger(__name__)
 #: Seconds before asking botocore again after a probe or credential lookup failed.
 RETRY_SECONDS = 60.0
 _UNKNOWN: Any = object()
+#: Set once an unexpected failure of the URL probe was logged at WARNING.
+_UNEXPECTED_LOGGED = threading.Event()
 
 #: Characters Django's filepath_to_uri leaves unencoded.
 _PLAIN_URI = re.compile(r"[A-Za-z0-9_.~/!*()'-]*")
@@ -129,7 +133,9 @@ class UrlState:
         if not (is_overridden(storage, "_key") or is_overridden(storage, "_normalize_name")):
             try:
                 prefix = storage._key("x")[:-1]
-            except Exception:  # an invalid location raises again on the slow path
+            except (SuspiciousOperation, ValueError):
+                # What our own _key raises for a location that escapes or is too
+                # long: the slow path raises it again, for the name asked.
                 prefix = None
             if prefix is not None and not prefix.isascii():
                 prefix = None  # key lengths are counted in characters below
@@ -196,12 +202,26 @@ class UrlState:
                 return builder
             try:
                 layout, credentials = discover_layout(storage, signed)
-            except Exception:
-                # botocore raises it again for the real URL. Missing credentials
-                # may appear later (a container role not ready yet): ask again
-                # after a while rather than on every call.
+            except (BotoCoreError, ClientError, ValueError):
+                # Expected: no credentials yet (a container role not ready), an
+                # invalid bucket name, region or endpoint. botocore raises it again
+                # for the real URL; ask again after a while, not on every call.
                 logger.debug("Presigning of bucket %r is left to botocore for now", self.bucket)
                 builder = _Retry()
+            except Exception:
+                # Stays broad: the probe only makes URLs faster and runs code we do
+                # not own (a subclass's session, botocore's internals), so url()
+                # must go on through botocore. Unexpected: a WARNING, once per
+                # process (storages built per request would repeat it).
+                if not _UNEXPECTED_LOGGED.is_set():
+                    _UNEXPECTED_LOGGED.set()
+                    logger.warning(
+                        "Presigned URLs of bucket %r are left to botocore: building them "
+                        "locally failed unexpectedly (logged once per process)",
+                        self.bucket,
+                        exc_info=True,
+                    )
+                builder = None
             else:
                 builder = None if layout is None else presign.builder_for(layout)
                 if credentials is not None and self.credentials is _UNKNOWN:
