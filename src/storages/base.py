@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import Storage
 
 from .conf import Option, resolve, validate
 
-__all__ = ["BaseStorage"]
+__all__ = ["BaseStorage", "SettingsHooks", "resolve_attributes"]
 
 
 class BaseStorage(Storage):
@@ -29,19 +29,8 @@ class BaseStorage(Storage):
     options: ClassVar[Sequence[Option]] = ()
 
     def __init__(self, **settings: Any) -> None:
-        default_settings = self.get_default_settings()
-        for name, value in default_settings.items():
-            # A class attribute anywhere in the MRO beats the Django setting.
-            if not hasattr(self, name):
-                setattr(self, name, value)
-        for name, value in settings.items():
-            if name not in default_settings:
-                raise ImproperlyConfigured(
-                    f"Invalid setting '{name}' for {self.__class__.__name__}"
-                )
+        for name, value in resolve_attributes(self, settings).items():
             setattr(self, name, value)
-        for option in self.options:
-            setattr(self, option.name, validate(option, getattr(self, option.name)))
 
     def get_default_settings(self) -> dict[str, Any]:
         """Return each setting's value from Django settings, env vars or defaults.
@@ -49,3 +38,33 @@ class BaseStorage(Storage):
         Override point: a subclass may add keys; they become accepted keywords.
         """
         return {option.name: resolve(option) for option in self.options}
+
+
+class SettingsHooks(Protocol):
+    """What resolving settings reads from a storage: its table and its defaults."""
+
+    @property
+    def options(self) -> Sequence[Option]: ...
+    def get_default_settings(self) -> dict[str, Any]: ...
+
+
+def resolve_attributes(storage: SettingsHooks, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the attributes ``storage`` gets from its table and ``settings`` (its keywords).
+
+    Every row of ``storage.options`` is in the result, checked and normalized;
+    so is every other key of ``get_default_settings()`` unless a class
+    attribute (or an attribute already set on ``storage``) provides it, since
+    a class attribute anywhere in the MRO beats the Django setting. Nothing is
+    set on ``storage``. Raises ImproperlyConfigured for a keyword that is no
+    setting, or a value its row refuses.
+    """
+    default_settings = storage.get_default_settings()
+    values = {name: value for name, value in default_settings.items() if not hasattr(storage, name)}
+    for name, value in settings.items():
+        if name not in default_settings:
+            raise ImproperlyConfigured(f"Invalid setting '{name}' for {type(storage).__name__}")
+        values[name] = value
+    for option in storage.options:
+        value = values[option.name] if option.name in values else getattr(storage, option.name)
+        values[option.name] = validate(option, value)
+    return values

@@ -10,9 +10,8 @@ s3probe`` is the command that talks to the bucket.
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import django
@@ -24,6 +23,9 @@ from django.utils.module_loading import import_string
 
 from .backends._s3.protocol import MAX_PRESIGNED_EXPIRY
 from .conf import spellings
+
+if TYPE_CHECKING:
+    from .backends._s3.config import S3Config
 
 __all__ = [
     "MAX_PRESIGNED_EXPIRY",
@@ -38,12 +40,6 @@ __all__ = [
 MEDIA_ALIAS = "default"
 #: The alias ``collectstatic`` and ``{% static %}`` use.
 STATIC_ALIAS = "staticfiles"
-
-# Keyword arguments that mixins of S3 storages take out before the settings
-# table sees them (Django's ManifestFilesMixin, S3Storage's signer).
-_NON_SETTING_KWARGS = ("manifest_storage", "cloudfront_signer")
-
-_MISSING: Any = object()
 
 
 class StorageConfig(NamedTuple):
@@ -66,15 +62,16 @@ def configured_storages() -> list[StorageConfig]:
 def resolve_settings(storage_class: type[Any], options: dict[str, Any]) -> Any:
     """Return an unconnected instance of ``storage_class`` carrying its resolved settings.
 
-    Runs only :class:`storages.base.BaseStorage`'s resolution and validation
-    (raising ImproperlyConfigured as the storage would), not the class's own
-    ``__init__``: S3ManifestStaticStorage reads its manifest from S3 there.
+    Kept for code that calls it; the checks read the resolved configuration
+    itself. Only the settings are set, raising ImproperlyConfigured as the
+    storage would for a wrong value: the class's ``__init__`` does not run
+    (S3ManifestStaticStorage reads its manifest from S3 there).
     """
-    from .base import BaseStorage
+    from .backends._s3.config import build_config
 
     instance = object.__new__(storage_class)
-    kwargs = {name: value for name, value in options.items() if name not in _NON_SETTING_KWARGS}
-    BaseStorage.__init__(instance, **kwargs)
+    for name, value in build_config(storage_class, options).settings.items():
+        setattr(instance, name, value)
     return instance
 
 
@@ -82,23 +79,14 @@ def _obj(alias: str) -> str:
     return f"STORAGES[{alias!r}]"
 
 
-def _names(storage: Any, name: str) -> str:
-    option = next(option for option in storage.options if option.name == name)
-    return spellings(option)
+def _names(name: str) -> str:
+    from .backends._s3.options import S3_OPTIONS_BY_NAME
+
+    return spellings(S3_OPTIONS_BY_NAME[name])
 
 
-def _has_cloudfront_signer(storage_class: type[Any], options: dict[str, Any], storage: Any) -> bool:
-    # Same order as S3Storage: a signer keyword, then a class attribute, then the key pair.
-    if "cloudfront_signer" in options:
-        return options["cloudfront_signer"] is not None
-    attribute = inspect.getattr_static(storage_class, "cloudfront_signer", _MISSING)
-    if attribute is not _MISSING and not isinstance(attribute, property):
-        return attribute is not None
-    return bool(storage.cloudfront_key_id and storage.cloudfront_key)
-
-
-def _acl(storage: Any) -> str | None:
-    acl = storage.object_parameters.get("ACL") or storage.default_acl
+def _acl(s: Mapping[str, Any]) -> str | None:
+    acl = s["object_parameters"].get("ACL") or s["default_acl"]
     return str(acl) if acl else None
 
 
@@ -107,110 +95,56 @@ def _is_aws_endpoint(endpoint_url: str) -> bool:
     return host.endswith((".amazonaws.com", ".amazonaws.com.cn"))
 
 
-Rule = Callable[[StorageConfig, type[Any], Any], Iterator[CheckMessage]]
+Rule = Callable[[StorageConfig, "S3Config"], Iterator[CheckMessage]]
 
 
-def _errors(config: StorageConfig, storage_class: type[Any], s: Any) -> Iterator[CheckMessage]:
+def _errors(entry: StorageConfig, config: S3Config) -> Iterator[CheckMessage]:
     """Settings the storage refuses when it is created, or that break every operation."""
-    obj = _obj(config.alias)
-    if s.location.startswith("/"):
+    obj = _obj(entry.alias)
+    for refusal in config.refusals:
+        yield Error(refusal.message, hint=refusal.hint, obj=obj, id=refusal.check_id)
+    if not config.settings["bucket_name"]:
         yield Error(
-            f"location {s.location!r} begins with a slash ({_names(s, 'location')}); "
-            "S3Storage refuses to start with it.",
-            hint=f"Use {s.location.lstrip('/')!r} instead: S3 keys do not begin with a slash.",
-            obj=obj,
-            id="storages.E003",
-        )
-    if s.session_profile and (s.access_key or s.secret_key):
-        yield Error(
-            "session_profile is set together with an access key or secret key; "
-            "S3Storage refuses to start with both.",
-            hint=f"Set either {_names(s, 'session_profile')} or the key pair "
-            f"({_names(s, 'access_key')}; {_names(s, 'secret_key')}), not both.",
-            obj=obj,
-            id="storages.E004",
-        )
-    if "cloudfront_signer" not in config.options and bool(s.cloudfront_key_id) != bool(
-        s.cloudfront_key
-    ):
-        yield Error(
-            "Only one of cloudfront_key_id and cloudfront_key is set; "
-            "S3Storage refuses to start with one alone.",
-            hint=f"Set both {_names(s, 'cloudfront_key_id')} and "
-            f"{_names(s, 'cloudfront_key')} to sign CloudFront URLs, or neither.",
-            obj=obj,
-            id="storages.E005",
-        )
-    elif "cloudfront_signer" not in config.options and s.cloudfront_key_id:
-        yield from _check_cloudfront_key(obj, s)
-    if not s.bucket_name:
-        yield Error(
-            f"No bucket is set ({_names(s, 'bucket_name')}); every file operation will fail.",
+            f"No bucket is set ({_names('bucket_name')}); every file operation will fail.",
             hint="Set 'bucket_name' in this storage's OPTIONS, or AWS_STORAGE_BUCKET_NAME.",
             obj=obj,
             id="storages.E007",
         )
 
 
-def _check_cloudfront_key(obj: str, s: Any) -> Iterator[CheckMessage]:
-    from . import signers
-
-    try:
-        signers.signer_from_pem(s.cloudfront_key_id, s.cloudfront_key)
-    except (ValueError, TypeError) as err:
-        # Never quote the key or the library's text, which may echo parts of it.
-        problem = f"the key cannot be loaded ({type(err).__name__})"
-    except ImproperlyConfigured as err:  # no RSA library installed
-        problem = str(err).replace("\n", " ")
-    else:
-        return
-    yield Error(
-        f"The CloudFront key cannot be used to sign URLs: {problem}.",
-        hint="Give the PEM of an unencrypted RSA private key (the rsa package reads only "
-        "'BEGIN RSA PRIVATE KEY'), and install cryptography or rsa.",
-        obj=obj,
-        id="storages.E006",
-    )
-
-
-def _url_warnings(
-    config: StorageConfig, storage_class: type[Any], s: Any
-) -> Iterator[CheckMessage]:
+def _url_warnings(entry: StorageConfig, config: S3Config) -> Iterator[CheckMessage]:
     """Settings that make URLs different from what they seem to ask for."""
-    obj = _obj(config.alias)
-    if (
-        s.custom_domain
-        and s.querystring_auth
-        and not _has_cloudfront_signer(storage_class, config.options, s)
-    ):
+    obj = _obj(entry.alias)
+    s = config.settings
+    if s["custom_domain"] and s["querystring_auth"] and not config.signs_cloudfront_urls:
         yield checks.Warning(
-            f"custom_domain {s.custom_domain!r} is set with querystring_auth=True but no "
+            f"custom_domain {s['custom_domain']!r} is set with querystring_auth=True but no "
             "CloudFront signer: URLs are plain and never expire, whatever querystring_auth "
             "says.",
-            hint=f"For private files set {_names(s, 'cloudfront_key_id')} and "
-            f"{_names(s, 'cloudfront_key')}; for public files set querystring_auth=False "
-            f"({_names(s, 'querystring_auth')}) to say so.",
+            hint=f"For private files set {_names('cloudfront_key_id')} and "
+            f"{_names('cloudfront_key')}; for public files set querystring_auth=False "
+            f"({_names('querystring_auth')}) to say so.",
             obj=obj,
             id="storages.W001",
         )
     if (
-        s.querystring_auth
-        and not s.custom_domain
-        and s.signature_version != "s3"
-        and s.querystring_expire > MAX_PRESIGNED_EXPIRY
+        s["querystring_auth"]
+        and not s["custom_domain"]
+        and s["signature_version"] != "s3"
+        and s["querystring_expire"] > MAX_PRESIGNED_EXPIRY
     ):
         yield checks.Warning(
-            f"querystring_expire is {s.querystring_expire} seconds, more than the "
+            f"querystring_expire is {s['querystring_expire']} seconds, more than the "
             f"{MAX_PRESIGNED_EXPIRY} (7 days) S3 accepts for a Signature Version 4 "
             "presigned URL: S3 refuses such URLs.",
-            hint=f"Set {_names(s, 'querystring_expire')} to {MAX_PRESIGNED_EXPIRY} or less.",
+            hint=f"Set {_names('querystring_expire')} to {MAX_PRESIGNED_EXPIRY} or less.",
             obj=obj,
             id="storages.W005",
         )
-    if config.alias == STATIC_ALIAS and s.querystring_auth and not s.custom_domain:
+    if entry.alias == STATIC_ALIAS and s["querystring_auth"] and not s["custom_domain"]:
         yield checks.Warning(
             "The static files storage makes presigned URLs, which expire after "
-            f"{s.querystring_expire} seconds: cached pages and stylesheets keep dead links.",
+            f"{s['querystring_expire']} seconds: cached pages and stylesheets keep dead links.",
             hint="Use storages.backends.s3.S3StaticStorage or S3ManifestStaticStorage "
             "(querystring_auth=False) and let a bucket policy allow public reads of the "
             "static files.",
@@ -219,53 +153,50 @@ def _url_warnings(
         )
 
 
-def _store_warnings(
-    config: StorageConfig, storage_class: type[Any], s: Any
-) -> Iterator[CheckMessage]:
+def _store_warnings(entry: StorageConfig, config: S3Config) -> Iterator[CheckMessage]:
     """Settings that lose data or that the store or boto3 silently ignores."""
-    obj = _obj(config.alias)
-    if config.alias == MEDIA_ALIAS and s.file_overwrite:
+    obj = _obj(entry.alias)
+    s = config.settings
+    if entry.alias == MEDIA_ALIAS and s["file_overwrite"]:
         yield checks.Warning(
             "file_overwrite is True on the media storage: an upload with the name of an "
             "existing file silently replaces it.",
-            hint=f"Set 'file_overwrite': False in OPTIONS ({_names(s, 'file_overwrite')}) so "
+            hint=f"Set 'file_overwrite': False in OPTIONS ({_names('file_overwrite')}) so "
             "Django picks a free name, or silence storages.W002 if replacing is intended.",
             obj=obj,
             id="storages.W002",
         )
-    if s.endpoint_url and not s.region_name:
+    if s["endpoint_url"] and not s["region_name"]:
         yield checks.Warning(
-            f"endpoint_url {s.endpoint_url!r} is set without region_name: requests and "
+            f"endpoint_url {s['endpoint_url']!r} is set without region_name: requests and "
             "presigned URLs are signed for whatever region boto3 finds (AWS_DEFAULT_REGION, "
             "~/.aws/config) or us-east-1, which the store may refuse.",
-            hint=f"Set {_names(s, 'region_name')} to the region the store expects "
+            hint=f"Set {_names('region_name')} to the region the store expects "
             "(its documentation names it; often 'us-east-1' or 'auto').",
             obj=obj,
             id="storages.W003",
         )
     acl = _acl(s)
-    if acl and s.endpoint_url and not _is_aws_endpoint(s.endpoint_url):
+    if acl and s["endpoint_url"] and not _is_aws_endpoint(s["endpoint_url"]):
         yield checks.Warning(
             f"The ACL {acl!r} is set (default_acl or object_parameters['ACL']) for the "
-            f"S3-compatible store at {s.endpoint_url!r}; many such stores (SeaweedFS among "
+            f"S3-compatible store at {s['endpoint_url']!r}; many such stores (SeaweedFS among "
             "them) accept per-object ACLs and ignore them.",
             hint="Run 'manage.py s3probe' to see whether this store applies it; to make "
             "files public, use a bucket policy and remove the ACL.",
             obj=obj,
             id="storages.W004",
         )
-    if s.endpoint_url and s.use_ssl is False:
+    if s["endpoint_url"] and s["use_ssl"] is False:
         yield checks.Warning(
             "use_ssl=False has no effect because endpoint_url is set: the scheme of "
-            f"endpoint_url ({urlsplit(s.endpoint_url).scheme}) decides.",
-            hint=f"Remove {_names(s, 'use_ssl')}, and write http:// or https:// in endpoint_url.",
+            f"endpoint_url ({urlsplit(s['endpoint_url']).scheme}) decides.",
+            hint=f"Remove {_names('use_ssl')}, and write http:// or https:// in endpoint_url.",
             obj=obj,
             id="storages.W007",
         )
-    ignored = [
-        name for name in ("addressing_style", "signature_version", "proxies") if getattr(s, name)
-    ]
-    if s.client_config is not None and ignored:
+    ignored = [name for name in ("addressing_style", "signature_version", "proxies") if s[name]]
+    if s["client_config"] is not None and ignored:
         yield checks.Warning(
             f"client_config is set, so {', '.join(ignored)} "
             f"{'is' if len(ignored) == 1 else 'are'} ignored.",
@@ -299,8 +230,10 @@ def _check_one(config: StorageConfig) -> list[CheckMessage]:
 
     if not (isinstance(storage_class, type) and issubclass(storage_class, S3Storage)):
         return []
+    from .backends._s3.config import build_config
+
     try:
-        storage = resolve_settings(storage_class, config.options)
+        resolved = build_config(storage_class, config.options)
     except ImproperlyConfigured as err:
         return [
             Error(
@@ -311,7 +244,7 @@ def _check_one(config: StorageConfig) -> list[CheckMessage]:
                 id="storages.E001",
             )
         ]
-    return [message for rule in _RULES for message in rule(config, storage_class, storage)]
+    return [message for rule in _RULES for message in rule(config, resolved)]
 
 
 def _legacy_settings() -> Iterator[CheckMessage]:

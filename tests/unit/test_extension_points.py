@@ -40,7 +40,7 @@ for what needs no server and in ``tests/integration/test_extension_points_live.p
   ``test_a_class_attribute_none_wins_over_keys``; the keyword:
   unit/test_public_api.py ``test_signer_kwarg_wins_over_subclass_attribute``.
 - System checks and the signer: ``test_checks_see_a_class_attribute_signer``; keys
-  that the storage never loads are still checked: xfail(strict)
+  that the storage never loads are not checked:
   ``test_checks_do_not_report_keys_the_storage_does_not_load``.
 - ``get_default_settings``: ``test_get_default_settings_supplies_defaults`` (existing
   settings); unit/test_settings.py ``test_get_default_settings_extension_point``
@@ -309,13 +309,6 @@ def test_checks_see_a_class_attribute_signer(pem):
     ) == [W001]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="checks.py reports E005 (lone key id) and E006 (key not a loadable PEM) unless "
-    "cloudfront_signer is an OPTIONS keyword: a class attribute signer, or a "
-    "get_cloudfront_signer override that reads its key another way, makes the storage "
-    "start and sign, yet the check reports an Error (which stops migrate and runserver)",
-)
 @pytest.mark.parametrize(
     ("backend", "keys", "signed_by"),
     [
