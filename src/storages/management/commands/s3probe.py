@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.exceptions import ImproperlyConfigured
+from django.core.files.storage import InMemoryStorage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 
@@ -30,16 +31,13 @@ def build_storage(config: StorageConfig) -> S3Storage | None:
     if not (isinstance(storage_class, type) and issubclass(storage_class, S3Storage)):
         return None
     options = dict(config.options)
-    if not issubclass(storage_class, ManifestFilesMixin):
-        storage: S3Storage = storage_class(**options)
-        return storage
-    # A manifest storage reads staticfiles.json from S3 when created; the probe
-    # must report a refused or missing bucket itself, so skip that read.
-    logger.debug("Creating %s without reading its manifest", config.backend)
-    options.pop("manifest_storage", None)
-    instance = object.__new__(storage_class)
-    S3Storage.__init__(instance, **options)
-    return instance
+    if issubclass(storage_class, ManifestFilesMixin):
+        # A manifest storage reads staticfiles.json when created; the probe must
+        # report a refused or missing bucket itself, so it reads an empty one.
+        logger.debug("Creating %s with an empty in-memory manifest", config.backend)
+        options["manifest_storage"] = InMemoryStorage()
+    storage: S3Storage = storage_class(**options)
+    return storage
 
 
 class Command(BaseCommand):
