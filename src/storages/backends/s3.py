@@ -29,9 +29,7 @@ from django.utils.timezone import make_naive
 from .. import signers
 from ..base import BaseStorage
 from ..compress import CompressStorageMixin
-from ..conf import UNSET, invalid_setting
 from ..utils import (
-    check_location,
     clean_name,
     get_available_overwrite_name,
     safe_join,
@@ -47,11 +45,12 @@ try:
 except ImportError as err:  # pragma: no cover - boto3 is a dependency
     raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
 
+from ._s3.config import SignerSource, build_config
 from ._s3.connections import S3ConnectionMixin
 from ._s3.errors import is_not_found, not_found_as_missing
-from ._s3.extension import declare_base, is_overridden
+from ._s3.extension import declare_base
 from ._s3.files.file import S3File
-from ._s3.options import S3_OPTIONS, S3_OPTIONS_BY_NAME
+from ._s3.options import S3_OPTIONS
 from ._s3.params import check_key, filter_download_params, write_parameters
 from ._s3.static.listing import body_digest
 from ._s3.static.manifest import StaticManifestMixin
@@ -75,16 +74,6 @@ _use_rsa_signer = signers.rsa_signer_factory
 def _cloud_front_signer_from_pem(key_id: str, pem: str | bytes) -> signers.Signer:
     """Build a CloudFront signer with the first RSA library installed."""
     return signers.signer_from_pem(key_id, pem)
-
-
-CONFIG_DEPRECATION = (
-    "The 'config' class property is deprecated and will be removed in a future version. "
-    "Use AWS_S3_CLIENT_CONFIG to customize any of the botocore.config.Config parameters."
-)
-USE_THREADS_DEPRECATION = (
-    "The AWS_S3_USE_THREADS setting is deprecated. Use AWS_S3_TRANSFER_CONFIG to customize "
-    "any of the boto.s3.transfer.TransferConfig parameters."
-)
 
 
 @deconstructible(path="storages.backends.s3.S3Storage")
@@ -142,60 +131,30 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     hashed_files_cache_control: str | None
 
     def __init__(self, **settings: Any) -> None:
-        signer = settings.pop("cloudfront_signer", UNSET)
-        self._signer_from_keys = False
-        super().__init__(**settings)
-        check_location(self)
-        if (self.access_key or self.secret_key) and self.session_profile:
-            raise ImproperlyConfigured(
-                "AWS_S3_SESSION_PROFILE/session_profile should not be provided with "
-                "AWS_S3_ACCESS_KEY_ID/access_key and AWS_S3_SECRET_ACCESS_KEY/secret_key"
-            )
+        """Take the settings and derived values of the one resolved configuration.
+
+        Raises ImproperlyConfigured for an unknown keyword, a wrong value, or
+        settings that contradict each other (see ``_s3/config.py``).
+        """
+        config = build_config(type(self), settings, storage=self)
+        if config.refusals:
+            raise config.refusals[0].error
+        for message in config.deprecations:
+            warnings.warn(message, DeprecationWarning, stacklevel=2)
+        for name, value in config.settings.items():
+            setattr(self, name, value)
+        self.client_config = config.client_config
+        self.transfer_config = config.transfer_config
         self._init_connections()
-        if self.config is not None:
-            warnings.warn(CONFIG_DEPRECATION, DeprecationWarning, stacklevel=2)
-            self.client_config = self.config
-        if self.client_config is None:
-            self.client_config = Config(
-                s3={"addressing_style": self.addressing_style},
-                signature_version=self.signature_version,
-                proxies=self.proxies,
-            )
-        if self.use_threads is False:
-            warnings.warn(USE_THREADS_DEPRECATION, DeprecationWarning, stacklevel=2)
-        if self.transfer_config is None:
-            self.transfer_config = TransferConfig(use_threads=self.use_threads)
-        self._resolve_signer(signer)
+        self._signer_from_keys = False
+        if config.signer_source is SignerSource.KEYWORD:
+            # Through the property, or over a subclass's own class attribute.
+            self.cloudfront_signer = config.signer
+        elif config.signer_source is not SignerSource.CLASS_ATTRIBUTE:
+            self._cloudfront_signer = config.signer
+            self._signer_from_keys = config.signer_source is SignerSource.KEY_PAIR
 
     # -- CloudFront signer ---------------------------------------------------
-
-    def _resolve_signer(self, signer: Any) -> None:
-        if signer is not UNSET:
-            self.cloudfront_signer = signer
-            return
-        if is_overridden(type(self), "cloudfront_signer"):
-            return  # a subclass's own signer (a value or a property) wins over keys
-        if bool(self.cloudfront_key_id) != bool(self.cloudfront_key):
-            raise ImproperlyConfigured(
-                "Both AWS_CLOUDFRONT_KEY_ID/cloudfront_key_id and "
-                "AWS_CLOUDFRONT_KEY/cloudfront_key must be provided together."
-            )
-        if self.cloudfront_key_id and self.cloudfront_key:
-            try:
-                signer = self.get_cloudfront_signer(self.cloudfront_key_id, self.cloudfront_key)
-            except ImproperlyConfigured:
-                raise
-            except Exception as err:
-                # The RSA libraries raise assorted errors for a malformed key; name the setting.
-                raise invalid_setting(
-                    S3_OPTIONS_BY_NAME["cloudfront_key"],
-                    self.cloudfront_key,
-                    "an unencrypted PEM-encoded RSA private key",
-                ) from err
-            self._cloudfront_signer = signer
-            self._signer_from_keys = True
-        else:
-            self._cloudfront_signer = None
 
     def _get_cloudfront_signer_attr(self) -> Any:
         signer = self.__dict__.get("_cloudfront_signer")
