@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storages.backends._s3.files.part_buffer import PartBuffer
+from storages.backends._s3.part_buffer import PartBuffer
 
 operations = st.lists(
     st.one_of(

@@ -23,7 +23,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .errors import is_not_found
-from .files.part_buffer import PartBuffer
+from .part_buffer import PartBuffer
 from .protocol import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
 
 __all__ = ["MultipartWriter", "part_size"]

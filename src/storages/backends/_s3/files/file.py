@@ -6,7 +6,7 @@ import io
 import logging
 import tempfile
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.core.files.base import File
 from django.utils.deconstruct import deconstructible
@@ -14,15 +14,23 @@ from django.utils.deconstruct import deconstructible
 from ....compress import CompressedFileMixin
 from ..errors import not_found_as_missing
 from ..params import filter_download_params
+from ..writes import WriteStorage
 from .reader import PIECE_SIZE, ObjectChangedError, RangeReader
 from .write_mode import WriteModeMixin
 
-if TYPE_CHECKING:
-    from ...s3 import S3Storage
-
-__all__ = ["S3File"]
+__all__ = ["FileStorage", "S3File"]
 
 logger = logging.getLogger(__name__)
+
+
+class FileStorage(WriteStorage, Protocol):
+    """What an S3File needs from its storage (``S3Storage`` has all of it)."""
+
+    location: str
+    file_buffer_size: int | None
+    file_read_ahead_size: int
+
+    def get_object_parameters(self, name: str) -> dict[str, Any]: ...
 
 
 if TYPE_CHECKING:
@@ -52,8 +60,10 @@ class S3File(WriteModeMixin, CompressedFileMixin, _File):
     #: Raised by reads when the object changed after the file was opened.
     ObjectChangedError = ObjectChangedError
 
+    _storage: FileStorage
+
     def __init__(
-        self, name: str, mode: str, storage: S3Storage, buffer_size: int | None = None
+        self, name: str, mode: str, storage: FileStorage, buffer_size: int | None = None
     ) -> None:
         if "r" in mode and "w" in mode:
             raise ValueError("Can't combine 'r' and 'w' in mode.")

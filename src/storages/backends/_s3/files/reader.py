@@ -34,8 +34,8 @@ from botocore.exceptions import (
 from urllib3.exceptions import ProtocolError
 
 from ..errors import is_not_found, missing_file, status_code
+from ..io import PositionedRaw
 from ..protocol import HTTP_PRECONDITION_FAILED
-from .io import PositionedRaw
 
 __all__ = ["MAX_WINDOW", "PIECE_SIZE", "ObjectChangedError", "RangeReader"]
 

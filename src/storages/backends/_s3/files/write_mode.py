@@ -10,19 +10,16 @@ truncated.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from ....utils import to_bytes
 from ..errors import is_not_found
+from ..io import seek_target
 from ..multipart import MultipartWriter, part_size
-from ..writes import WriteRequest, put, start_multipart
-from .io import seek_target
-from .part_buffer import PartBuffer
-
-if TYPE_CHECKING:
-    from ...s3 import S3Storage
+from ..part_buffer import PartBuffer
+from ..writes import WriteRequest, WriteStorage, put, start_multipart
 
 __all__ = ["WriteModeMixin"]
 
@@ -33,7 +30,7 @@ class WriteModeMixin:
     # Provided by S3File.
     _mode: str
     _file: Any
-    _storage: S3Storage
+    _storage: WriteStorage
     obj: Any
     name: str
     buffer_size: int | None

@@ -32,20 +32,24 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
 from ..errors import is_not_found, missing_file, status_code
 from ..protocol import HTTP_FORBIDDEN, MAX_DELETE_KEYS
+from ..types import ConnectedStorage
 from .digest import body_digest, etag_digest
 
-if TYPE_CHECKING:
-    from ...s3 import S3Storage
-
-__all__ = ["ListingView", "Writer", "body_digest"]
+__all__ = ["ListedStorage", "ListingView", "Writer", "body_digest"]
 
 logger = logging.getLogger(__name__)
+
+
+class ListedStorage(ConnectedStorage, Protocol):
+    """What a listing view needs from a storage (``S3Storage`` has all of it)."""
+
+    file_overwrite: bool
 
 
 class Writer(Protocol):
@@ -77,7 +81,7 @@ class ListingView:
     builds them. All methods are thread-safe.
     """
 
-    def __init__(self, storage: S3Storage, hold_when: Callable[[], bool] | None = None) -> None:
+    def __init__(self, storage: ListedStorage, hold_when: Callable[[], bool] | None = None) -> None:
         self._storage = storage
         #: Decides, for a delete outside :meth:`holding`, whether to hold it.
         self._hold_when = hold_when

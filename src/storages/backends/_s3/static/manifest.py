@@ -32,10 +32,16 @@ __all__ = ["StaticManifestMixin"]
 if TYPE_CHECKING:
     from django.contrib.staticfiles.storage import ManifestFilesMixin
 
-    from ...s3 import S3StaticStorage
+    from .scope import ListingMixin
 
-    class _Base(ManifestFilesMixin, S3StaticStorage):  # type: ignore[misc]
-        pass
+    class _Base(ManifestFilesMixin, ListingMixin, Storage):  # type: ignore[misc]
+        """What the mixin needs from the S3 static storage it is mixed into."""
+
+        hashed_files_cache_control: str | None
+
+        def _key(self, name: str) -> str: ...
+        def _save(self, name: str, content: Any) -> str: ...
+        def _get_write_parameters(self, name: str, content: Any = None) -> dict[str, Any]: ...
 
 else:
     _Base = object

@@ -17,25 +17,37 @@ import logging
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.config import Config
 from django.core.files.storage import Storage
 from django.core.files.utils import validate_file_name
 
 from ....utils import clean_name
-from ...s3 import S3Storage
 from ..extension import is_overridden
-from ..writes import WriteRequest, send
+from ..types import ConnectedStorage, SessionStorage
+from ..writes import WriteRequest, WriteStorage, send
 from .digest import body_digest
 from .listing import ListingView
 
-__all__ = ["DEFAULT_WORKERS", "UploadResult", "Uploader", "UploadsFailedError"]
+__all__ = [
+    "DEFAULT_WORKERS",
+    "UploadResult",
+    "UploadStorage",
+    "Uploader",
+    "UploadsFailedError",
+]
 
 logger = logging.getLogger(__name__)
 
 #: Uploads in flight at once; below botocore's default of 10 pooled connections.
 DEFAULT_WORKERS = 8
+
+
+class UploadStorage(WriteStorage, ConnectedStorage, SessionStorage, Protocol):
+    """What the uploader needs from a storage (``S3Storage`` has all of it)."""
+
+    def save(self, name: str | None, content: Any, max_length: int | None = None) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,7 @@ class UploadsFailedError(Exception):
         self.failures = failures
 
 
-def _pool_client(storage: S3Storage, workers: int) -> Any:
+def _pool_client(storage: UploadStorage, workers: int) -> Any:
     config = storage.client_config
     # botocore's default pool holds 10 connections.
     if (getattr(config, "max_pool_connections", None) or 10) >= workers:
@@ -80,7 +92,7 @@ class Uploader:
     """
 
     def __init__(
-        self, storage: S3Storage, view: ListingView, workers: int, skip_identical: bool = True
+        self, storage: UploadStorage, view: ListingView, workers: int, skip_identical: bool = True
     ) -> None:
         self._storage = storage
         self._view = view

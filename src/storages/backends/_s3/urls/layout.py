@@ -21,7 +21,7 @@ import os
 import re
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import botocore
@@ -30,10 +30,8 @@ from botocore.credentials import Credentials
 
 from .... import _redact
 from ..extension import is_overridden
+from ..types import SessionStorage
 from . import presign
-
-if TYPE_CHECKING:
-    from ...s3 import S3Storage
 
 __all__ = ["discover_layout", "layout_fingerprint", "resolve_credentials"]
 
@@ -55,12 +53,12 @@ _SHARED_LIMIT = 64
 _SHARED_LOCK = threading.Lock()
 
 
-def _owns_session(storage: S3Storage) -> bool:
+def _owns_session(storage: SessionStorage) -> bool:
     """Return True if the session comes from our own ``_create_session``."""
     return not is_overridden(storage, "_create_session")
 
 
-def layout_fingerprint(storage: S3Storage, signed: bool) -> tuple[Any, ...] | None:
+def layout_fingerprint(storage: SessionStorage, signed: bool) -> tuple[Any, ...] | None:
     """Return what determines the URL layout, or None if it cannot be shared.
 
     A subclass's ``_create_session`` may configure anything per instance, so
@@ -95,7 +93,7 @@ def layout_fingerprint(storage: S3Storage, signed: bool) -> tuple[Any, ...] | No
     )
 
 
-def resolve_credentials(storage: S3Storage) -> Any:
+def resolve_credentials(storage: SessionStorage) -> Any:
     """Return the botocore Credentials a new connection of ``storage`` would sign with.
 
     Explicit keys give the same plain Credentials boto3 builds from them;
@@ -113,7 +111,7 @@ def resolve_credentials(storage: S3Storage) -> Any:
     return storage._create_session().get_credentials()
 
 
-def discover_layout(storage: S3Storage, signed: bool) -> tuple[presign.Layout | None, Any]:
+def discover_layout(storage: SessionStorage, signed: bool) -> tuple[presign.Layout | None, Any]:
     """Return the layout of ``storage``'s signed or unsigned URLs, and credentials if known.
 
     The layout is None when botocore must build every URL. Raises whatever
@@ -134,7 +132,7 @@ def discover_layout(storage: S3Storage, signed: bool) -> tuple[presign.Layout | 
     return layout, credentials
 
 
-def _probe(storage: S3Storage, signed: bool) -> tuple[presign.Layout | None, Any]:
+def _probe(storage: SessionStorage, signed: bool) -> tuple[presign.Layout | None, Any]:
     # A client built like S3ConnectionMixin._create_resource builds the
     # connection's, from a session we hold, so that we know the credentials
     # it signed with. botocore logs what it signs at DEBUG level: mask it.

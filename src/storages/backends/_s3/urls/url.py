@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from botocore.credentials import Credentials
@@ -38,13 +38,12 @@ from django.utils.encoding import filepath_to_uri
 
 from ..extension import is_overridden
 from ..protocol import MAX_KEY_BYTES
+from ..state import RuntimeState
+from ..types import ConnectedStorage, SessionStorage
 from . import presign
 from .layout import discover_layout, resolve_credentials
 
-if TYPE_CHECKING:
-    from ...s3 import S3Storage
-
-__all__ = ["UrlState", "storage_url", "utcnow"]
+__all__ = ["UrlState", "UrlStorage", "storage_url", "utcnow"]
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +58,24 @@ _PLAIN_URI = re.compile(r"[A-Za-z0-9_.~/!*()'-]*")
 
 #: Override points whose override means the storage's connections are not ours.
 _CONNECTION_HOOKS = ("connection", "unsigned_connection", "bucket", "_create_resource")
+
+
+class UrlStorage(ConnectedStorage, SessionStorage, Protocol):
+    """What ``url()`` needs from a storage (``S3Storage`` has all of it)."""
+
+    location: str
+    querystring_auth: bool
+    querystring_expire: int
+    custom_domain: str | None
+    url_protocol: str
+    _connections: Any
+    _unsigned_connections: Any
+    _runtime: RuntimeState
+
+    @property
+    def cloudfront_signer(self) -> Any: ...
+    @property
+    def unsigned_connection(self) -> Any: ...
 
 
 def utcnow() -> datetime:
@@ -87,7 +104,7 @@ class UrlState:
         "unsigned",
     )
 
-    def __init__(self, storage: S3Storage) -> None:
+    def __init__(self, storage: UrlStorage) -> None:
         self.bucket: Any = storage.bucket_name
         # Our layouts describe connections we build: a subclass or instance
         # attribute that builds or picks them differently keeps botocore.
@@ -104,7 +121,7 @@ class UrlState:
         # storage._runtime.lock guards other caches.
         self.lock = threading.Lock()
 
-    def key(self, storage: S3Storage, name: Any) -> str:
+    def key(self, storage: UrlStorage, name: Any) -> str:
         """Return ``storage._key(name)``, without the path arithmetic for plain names."""
         if (
             type(name) is str
@@ -128,7 +145,7 @@ class UrlState:
         key: str = storage._key(name)
         return key
 
-    def _set_key_prefix(self, storage: S3Storage) -> None:
+    def _set_key_prefix(self, storage: UrlStorage) -> None:
         prefix = None
         if not (is_overridden(storage, "_key") or is_overridden(storage, "_normalize_name")):
             try:
@@ -144,7 +161,7 @@ class UrlState:
 
     def s3_url(
         self,
-        storage: S3Storage,
+        storage: UrlStorage,
         key: str,
         parameters: dict[str, Any] | None,
         expire: Any,
@@ -191,7 +208,7 @@ class UrlState:
         url: str = builder.url(http_method, presign.encode_key(key), pairs, expire, creds)
         return url
 
-    def _discover(self, storage: S3Storage, signed: bool) -> Any:
+    def _discover(self, storage: UrlStorage, signed: bool) -> Any:
         """Return the URL builder for signed or unsigned URLs, or None to use botocore."""
         with self.lock:
             builder = self.signed if signed else self.unsigned
@@ -232,7 +249,7 @@ class UrlState:
                 self.unsigned = builder
         return None if type(builder) is _Retry else builder
 
-    def _current_credentials(self, storage: S3Storage) -> tuple[str, str, Any] | None:
+    def _current_credentials(self, storage: UrlStorage) -> tuple[str, str, Any] | None:
         """Return (access key, secret key, token) as of now, or None to defer to botocore."""
         credentials = self.credentials
         if credentials is _UNKNOWN or type(credentials) is _Retry:
@@ -265,7 +282,7 @@ class _Retry:
         return time.monotonic() >= self.at
 
 
-def _new_state(storage: S3Storage) -> UrlState:
+def _new_state(storage: UrlStorage) -> UrlState:
     runtime = storage._runtime
     with runtime.lock:
         state = runtime.url
@@ -275,7 +292,7 @@ def _new_state(storage: S3Storage) -> UrlState:
 
 
 def storage_url(
-    storage: S3Storage,
+    storage: UrlStorage,
     name: str,
     parameters: dict[str, Any] | None,
     expire: int | None,
@@ -299,7 +316,7 @@ def storage_url(
 
 
 def _custom_domain_url(
-    storage: S3Storage, key: str, parameters: dict[str, Any] | None, expire: int
+    storage: UrlStorage, key: str, parameters: dict[str, Any] | None, expire: int
 ) -> str:
     path = key if _PLAIN_URI.fullmatch(key) else filepath_to_uri(key)
     url = f"{storage.url_protocol}//{storage.custom_domain}/{path}"
@@ -314,7 +331,7 @@ def _custom_domain_url(
 
 
 def _botocore_url(
-    storage: S3Storage,
+    storage: UrlStorage,
     key: str,
     parameters: dict[str, Any] | None,
     expire: int,
