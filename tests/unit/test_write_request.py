@@ -11,6 +11,7 @@ import pytest
 from django.core.files.base import ContentFile, File
 
 from helpers import OneWayStream
+from storages.backends._s3 import create as _s3_create
 from storages.backends._s3 import replay as _s3_replay
 from storages.backends._s3 import writes as _s3_write
 from storages.backends._s3.writes import WriteRequest
@@ -33,7 +34,7 @@ def storage() -> S3Storage:
     )
 
 
-@pytest.mark.parametrize("module", [_s3_write, _s3_replay])
+@pytest.mark.parametrize("module", [_s3_write, _s3_create, _s3_replay])
 def test_the_write_path_never_imports_the_facade(module):
     tree = ast.parse(Path(module.__file__).read_text())
     imported = {

@@ -47,6 +47,7 @@ except ImportError as err:  # pragma: no cover - boto3 is a dependency
 
 from ._s3.config import SignerSource, build_config
 from ._s3.connections import S3ConnectionMixin
+from ._s3.create import save_new
 from ._s3.errors import is_not_found, not_found_as_missing
 from ._s3.extension import declare_base
 from ._s3.files.file import S3File
@@ -56,7 +57,7 @@ from ._s3.static.listing import body_digest
 from ._s3.static.manifest import StaticManifestMixin
 from ._s3.static.scope import ListingMixin
 from ._s3.urls.url import storage_url
-from ._s3.writes import WriteRequest, save_new, send
+from ._s3.writes import WriteRequest, send
 
 __all__ = [
     "S3File",

@@ -37,7 +37,7 @@ class RuntimeState:
         #: (probed layouts, credentials, the key prefix). None until the first
         #: ``url()``; replaced when ``bucket_name`` changes.
         self.url: UrlState | None = None
-        #: Changed by ``writes.py`` only: True once the store answered 501 to
+        #: Changed by ``create.py`` only: True once the store answered 501 to
         #: ``If-None-Match``; create-only saves are then plain uploads.
         self.conditional_writes_unsupported = False
         #: Changed by ``static/scope.py`` only: the listing view of each running

@@ -9,51 +9,34 @@ then ``ContentEncoding: gzip`` when the body is gzipped) and read-only after
 that: no step can change what a later step sends.
 
 Sending: :func:`send` overwrites (one PutObject of a body already read,
-else boto3's ``upload_fileobj``); :func:`create` writes only if the key is
-free, with ``If-None-Match: *`` on PutObject or on CompleteMultipartUpload.
-S3 refuses that with 412 when an object appeared meanwhile
-(:class:`NameTakenError`); a store without conditional writes answers 501, and
-the storage then sends plain uploads from then on (the classic check, with
-its race). :func:`save_new` picks another name until one is free.
+else boto3's ``upload_fileobj``), :func:`put` sends one PutObject and
+:func:`start_multipart` starts a multipart upload. Writes that must not
+replace an object (``If-None-Match: *``) are :mod:`.create`'s.
 """
 
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import IO, Any, Protocol
 
 from boto3.s3.transfer import TransferConfig
-from botocore.exceptions import ClientError
 
 from ...utils import ReadBytesWrapper, TextAsBytesStream, is_seekable, is_text_stream
-from .errors import status_code
-from .multipart import MultipartWriter, part_size
-from .protocol import HTTP_NOT_IMPLEMENTED, HTTP_PRECONDITION_FAILED
+from .multipart import MultipartWriter
 from .replay import Replay
 from .state import RuntimeState
 
 __all__ = [
-    "NameTakenError",
     "WriteRequest",
     "WriteStorage",
     "conditional_writes_supported",
-    "create",
     "put",
-    "save_new",
     "send",
     "start_multipart",
-    "write",
 ]
-
-logger = logging.getLogger(__name__)
-
-_CREATE_ONLY = MappingProxyType({"IfNoneMatch": "*"})
-#: Names tried before giving up when other writers keep taking them.
-_CREATE_ATTEMPTS = 5
 
 
 class WriteStorage(Protocol):
@@ -81,10 +64,6 @@ class WriteStorage(Protocol):
     def _compress_content(self, content: IO[Any]) -> Any: ...
     def get_available_name(self, name: str, max_length: int | None = None) -> str: ...
     def _normalize_name(self, name: str) -> str: ...
-
-
-class NameTakenError(Exception):
-    """Another writer created the object first (S3 answered 412)."""
 
 
 def conditional_writes_supported(storage: WriteStorage) -> bool:
@@ -247,14 +226,6 @@ def _destination(request: WriteRequest, client: Any) -> tuple[Any, str | None]:
     return client, request.storage.bucket_name
 
 
-def write(request: WriteRequest, client: Any = None) -> None:
-    """Send ``request``: create-only where asked and the store supports it, else overwrite."""
-    if request.create_only and conditional_writes_supported(request.storage):
-        create(request, client)
-    else:
-        send(request, client)
-
-
 def put(request: WriteRequest, data: bytes, client: Any = None, **extra: Any) -> dict[str, Any]:
     """Send ``data``, the whole body, as one PutObject (plus ``extra``); return S3's answer."""
     client, bucket = _destination(request, client)
@@ -292,47 +263,6 @@ def send(request: WriteRequest, client: Any = None, data: bytes | None = None) -
         body.close = original_close
 
 
-def create(request: WriteRequest, client: Any = None) -> None:
-    """Write ``request.key`` only if no object has that key.
-
-    Raises NameTakenError when one appeared first; the attempt leaves
-    nothing behind (a multipart upload is aborted). On a store without
-    conditional writes, remembers that for the storage and overwrites.
-    """
-    storage = request.storage
-    threshold = int(storage.transfer_config.multipart_threshold)
-    body = request.body()
-    first = _read_up_to(body, max(threshold, part_size(None, 1)))
-    try:
-        if len(first) < threshold:
-            put(request, first, client, **_CREATE_ONLY)
-        else:
-            _create_multipart(request, client, first, body)
-    except ClientError as err:
-        status = status_code(err)
-        if status == HTTP_PRECONDITION_FAILED:
-            raise NameTakenError(request.key) from err
-        if status != HTTP_NOT_IMPLEMENTED:
-            raise
-        logger.debug(
-            "The store refused If-None-Match; saving %s without it from now on", request.key
-        )
-        storage._runtime.conditional_writes_unsupported = True
-        send(request, client)
-
-
-def _read_up_to(body: Any, size: int) -> bytes:
-    chunks: list[bytes] = []
-    remaining = size
-    while remaining > 0:
-        chunk = body.read(remaining)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
-
-
 def start_multipart(
     request: WriteRequest, client: Any = None, complete_args: Mapping[str, Any] | None = None
 ) -> MultipartWriter:
@@ -345,42 +275,4 @@ def start_multipart(
         request.params,
         request.storage.file_parts_in_memory,
         complete_args=complete_args,
-    )
-
-
-def _create_multipart(request: WriteRequest, client: Any, first: bytes, body: Any) -> None:
-    storage = request.storage
-    writer = start_multipart(request, client, _CREATE_ONLY)
-    try:
-        chunk_size = int(storage.transfer_config.multipart_chunksize)
-        number, chunk = 1, first
-        while chunk:
-            writer.send(number, io.BytesIO(chunk))
-            number += 1
-            chunk = _read_up_to(body, part_size(chunk_size, number))
-        writer.complete()
-    except BaseException:
-        writer.abort()
-        raise
-
-
-def save_new(name: str, request: WriteRequest) -> tuple[str, WriteRequest]:
-    """Write ``request`` as a new object; return the name and the request that were saved.
-
-    When another writer takes the name first, picks the next free name with
-    ``get_available_name()`` and sends the content again, from its start.
-    """
-    storage = request.storage
-    for _ in range(_CREATE_ATTEMPTS):
-        try:
-            write(request)
-            return name, request
-        except NameTakenError:
-            logger.debug(
-                "%s was created by another writer first; picking another name", request.key
-            )
-        name = storage.get_available_name(name)
-        request = request.renamed(storage._normalize_name(name))
-    raise FileExistsError(
-        f"Could not save {name!r}: other writers took {_CREATE_ATTEMPTS} names in a row."
     )

@@ -1,0 +1,124 @@
+"""Create-only writes: store an object only if no object has its key yet.
+
+``save()`` without ``file_overwrite`` must never replace a file another
+writer stored meanwhile, which the classic "exists(), then upload" check
+cannot promise. :func:`create` sends ``If-None-Match: *`` instead, on the
+PutObject or on the CompleteMultipartUpload: S3 then refuses the write with
+412 when the key is taken (:class:`NameTakenError`), atomically. A store
+without conditional writes answers 501; the storage remembers that and sends
+plain uploads from then on (the classic check, with its race).
+:func:`save_new` picks another name until one is free.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from types import MappingProxyType
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from .errors import status_code
+from .multipart import part_size
+from .protocol import HTTP_NOT_IMPLEMENTED, HTTP_PRECONDITION_FAILED
+from .writes import WriteRequest, conditional_writes_supported, put, send, start_multipart
+
+__all__ = ["NameTakenError", "create", "save_new", "write"]
+
+logger = logging.getLogger(__name__)
+
+_CREATE_ONLY = MappingProxyType({"IfNoneMatch": "*"})
+#: Names tried before giving up when other writers keep taking them.
+_CREATE_ATTEMPTS = 5
+
+
+class NameTakenError(Exception):
+    """Another writer created the object first (S3 answered 412)."""
+
+
+def write(request: WriteRequest, client: Any = None) -> None:
+    """Send ``request``: create-only where asked and the store supports it, else overwrite."""
+    if request.create_only and conditional_writes_supported(request.storage):
+        create(request, client)
+    else:
+        send(request, client)
+
+
+def create(request: WriteRequest, client: Any = None) -> None:
+    """Write ``request.key`` only if no object has that key.
+
+    Raises NameTakenError when one appeared first; the attempt leaves
+    nothing behind (a multipart upload is aborted). On a store without
+    conditional writes, remembers that for the storage and overwrites.
+    """
+    storage = request.storage
+    threshold = int(storage.transfer_config.multipart_threshold)
+    body = request.body()
+    first = _read_up_to(body, max(threshold, part_size(None, 1)))
+    try:
+        if len(first) < threshold:
+            put(request, first, client, **_CREATE_ONLY)
+        else:
+            _create_multipart(request, client, first, body)
+    except ClientError as err:
+        status = status_code(err)
+        if status == HTTP_PRECONDITION_FAILED:
+            raise NameTakenError(request.key) from err
+        if status != HTTP_NOT_IMPLEMENTED:
+            raise
+        logger.debug(
+            "The store refused If-None-Match; saving %s without it from now on", request.key
+        )
+        storage._runtime.conditional_writes_unsupported = True
+        send(request, client)
+
+
+def _read_up_to(body: Any, size: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = size
+    while remaining > 0:
+        chunk = body.read(remaining)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def _create_multipart(request: WriteRequest, client: Any, first: bytes, body: Any) -> None:
+    storage = request.storage
+    writer = start_multipart(request, client, _CREATE_ONLY)
+    try:
+        chunk_size = int(storage.transfer_config.multipart_chunksize)
+        number, chunk = 1, first
+        while chunk:
+            writer.send(number, io.BytesIO(chunk))
+            number += 1
+            chunk = _read_up_to(body, part_size(chunk_size, number))
+        writer.complete()
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def save_new(name: str, request: WriteRequest) -> tuple[str, WriteRequest]:
+    """Write ``request`` as a new object; return the name and the request that were saved.
+
+    When another writer takes the name first, picks the next free name with
+    ``get_available_name()`` and sends the content again, from its start.
+    """
+    storage = request.storage
+    for _ in range(_CREATE_ATTEMPTS):
+        try:
+            write(request)
+            return name, request
+        except NameTakenError:
+            logger.debug(
+                "%s was created by another writer first; picking another name", request.key
+            )
+        name = storage.get_available_name(name)
+        request = request.renamed(storage._normalize_name(name))
+    raise FileExistsError(
+        f"Could not save {name!r}: other writers took {_CREATE_ATTEMPTS} names in a row."
+    )
