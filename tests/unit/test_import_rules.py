@@ -27,10 +27,7 @@ FACADE = ("storages.backends.s3", "storages.backends.s3boto3")
 
 #: Modules that still import the facade, with who removes the import: each is an
 #: xfail(strict), so the entry must go when the import does. Empty when none.
-KNOWN_FACADE_IMPORTS: dict[str, str] = {
-    # engineer B removes it: the probe is becoming a package that takes a protocol.
-    "storages.backends._s3.probe": "probe.py imports S3Storage from the facade",
-}
+KNOWN_FACADE_IMPORTS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

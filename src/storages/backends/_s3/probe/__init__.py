@@ -9,147 +9,59 @@ credentials, endpoint, region and botocore settings the storage uses.
 
 from __future__ import annotations
 
-import re
-import ssl
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
 
-from ...conf import spellings
-from ..s3 import S3Storage
-from .errors import status_code
-from .options import S3_OPTIONS_BY_NAME
-from .params import filter_download_params
-from .protocol import (
-    ACCESS_DENIED,
-    HTTP_FORBIDDEN,
-    HTTP_MOVED_PERMANENTLY,
-    HTTP_NOT_FOUND,
-    NO_SUCH_BUCKET,
-    NOT_IMPLEMENTED,
-    PERMANENT_REDIRECT,
-)
-from .writes import WriteRequest, put
+from ..errors import status_code
+from ..params import filter_download_params
+from ..protocol import ACCESS_DENIED, HTTP_NOT_FOUND, NOT_IMPLEMENTED
+from ..urls.url import UrlStorage, storage_url
+from ..writes import WriteRequest, WriteStorage, put
+from .fetch import body_error_code, fetch
+from .outcome import FAIL, OK, SKIP, FailedCheckError, Result, error_code, explain, names
 
-__all__ = ["FAIL", "MAX_CLOCK_SKEW", "OK", "SKIP", "FailedCheckError", "Probe", "Result"]
+__all__ = [
+    "FAIL",
+    "MAX_CLOCK_SKEW",
+    "OK",
+    "SKIP",
+    "FailedCheckError",
+    "Probe",
+    "ProbedStorage",
+    "Result",
+]
 
 #: S3 refuses requests signed with a clock more than 15 minutes off (RequestTimeTooSkewed).
 MAX_CLOCK_SKEW = 15 * 60
 #: The clock compared with the server's ``Date`` header (a name tests can replace).
 wall_clock = time.time
 
-OK, FAIL, SKIP = "OK", "FAIL", "SKIP"
 _PUBLIC_ACLS = ("public-read", "public-read-write")
 
 
-def _names(option: str) -> str:
-    return spellings(S3_OPTIONS_BY_NAME[option])
+class ProbedStorage(UrlStorage, WriteStorage, Protocol):
+    """What the probe needs from a storage (``S3Storage`` has all of it)."""
 
-
-@dataclass
-class Result:
-    """The outcome of one check: its status, what was seen and, on failure, the fix."""
-
-    check: str
-    status: str
-    detail: str
-    fix: str = ""
-
-
-class FailedCheckError(Exception):
-    """A check failed: what was seen, and how to fix it."""
-
-    def __init__(self, detail: str, fix: str) -> None:
-        super().__init__(detail)
-        self.detail, self.fix = detail, fix
-
-
-#: botocore's code for an error answer without a body (a HEAD's) is its status.
-_CODE_OF_STATUS = {
-    str(HTTP_NOT_FOUND): NO_SUCH_BUCKET,
-    str(HTTP_FORBIDDEN): ACCESS_DENIED,
-    str(HTTP_MOVED_PERMANENTLY): PERMANENT_REDIRECT,
-}
-
-
-def _code(err: ClientError) -> str:
-    # HEAD answers carry no error code, only the status.
-    code = str(err.response.get("Error", {}).get("Code") or status_code(err) or "")
-    return _CODE_OF_STATUS.get(code, code)
-
-
-def _explain(err: Exception, action: str, resource: str) -> FailedCheckError:
-    """Turn an S3 or botocore error into what went wrong and how to fix it."""
-    if isinstance(err, NoCredentialsError):
-        return FailedCheckError(
-            "no credentials found",
-            f"Set {_names('access_key')} and {_names('secret_key')}, or "
-            f"{_names('session_profile')}, or run where boto3 finds credentials.",
-        )
-    if not isinstance(err, ClientError):
-        return FailedCheckError(
-            f"{type(err).__name__}: {err}",
-            f"Check {_names('endpoint_url')} and that the server is reachable from here; "
-            f"for TLS errors see {_names('verify')}.",
-        )
-    code = _code(err)
-    message = err.response.get("Error", {}).get("Message") or "no message"
-    detail = f"{message} ({status_code(err)} {code})"
-    fixes = {
-        "InvalidAccessKeyId": f"Check {_names('access_key')}: the server does not know it.",
-        "SignatureDoesNotMatch": f"Check {_names('secret_key')}: it does not belong to "
-        "the access key ID.",
-        "InvalidToken": f"Renew the temporary credentials ({_names('security_token')}).",
-        "ExpiredToken": f"Renew the temporary credentials ({_names('security_token')}).",
-        "RequestTimeTooSkewed": "Synchronise this machine's clock (NTP).",
-        "AccessDenied": f"Allow {action} on {resource} for these credentials "
-        "(IAM policy or bucket policy).",
-        "NoSuchBucket": f"Create the bucket, or set {_names('bucket_name')} to an existing one.",
-        "PermanentRedirect": f"Set {_names('region_name')} to the bucket's region.",
-        "AuthorizationHeaderMalformed": f"Set {_names('region_name')} to the bucket's region.",
-        "AccessControlListNotSupported": "The bucket has ACLs disabled: remove "
-        f"{_names('default_acl')} and ACL from object_parameters, and grant access with "
-        "a bucket policy.",
-    }
-    return FailedCheckError(
-        detail, fixes.get(code, "See the store's documentation of this error code.")
-    )
-
-
-def _fetch(url: str, verify: bool | str | None, timeout: float) -> tuple[int, bytes]:
-    """GET ``url`` without credentials; return the status and body (errors included)."""
-    context = None
-    if url.startswith("https:"):
-        context = ssl.create_default_context(cafile=verify if isinstance(verify, str) else None)
-        if verify is False:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-    request = urllib.request.Request(url, method="GET")  # noqa: S310 - http(s) URLs from url()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout, context=context) as response:  # noqa: S310
-            return int(response.status), bytes(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
-def _error_code(body: bytes) -> str:
-    match = re.search(rb"<Code>([^<]*)</Code>", body)
-    return match.group(1).decode("utf-8", "replace") if match else "no error code"
+    @property
+    def verify(self) -> bool | str | None: ...
+    @property
+    def object_parameters(self) -> dict[str, Any]: ...
+    @property
+    def default_acl(self) -> str | None: ...
+    def get_object_parameters(self, name: str) -> dict[str, Any]: ...
 
 
 class Probe:
     """Run every check on one storage; later checks use what earlier ones learned."""
 
-    def __init__(self, storage: S3Storage, timeout: float) -> None:
+    def __init__(self, storage: ProbedStorage, timeout: float) -> None:
         self.storage = storage
         self.client = storage.connection.meta.client
         self.timeout = timeout
@@ -205,7 +117,7 @@ class Probe:
             return
         except (ClientError, BotoCoreError) as err:
             self._note_date(getattr(err, "response", None))
-            failure = _explain(err, action, resource)
+            failure = explain(err, action, resource)
         except FailedCheckError as err:
             failure = err
         self.results.append(Result(check, FAIL, failure.detail, failure.fix))
@@ -239,7 +151,7 @@ class Probe:
         try:
             self._call("list_buckets")
         except ClientError as err:
-            if _code(err) != ACCESS_DENIED:
+            if error_code(err) != ACCESS_DENIED:
                 raise
             self._note_date(err.response)
             return OK, "accepted (not allowed to list all buckets, which storages never do)"
@@ -254,7 +166,7 @@ class Probe:
                 raise
             raise FailedCheckError(
                 f"there is no bucket {self.bucket!r} (HTTP 404)",
-                f"Create the bucket, or set {_names('bucket_name')} to an existing one.",
+                f"Create the bucket, or set {names('bucket_name')} to an existing one.",
             ) from err
         return OK, f"{self.bucket!r} exists and is reachable"
 
@@ -266,9 +178,9 @@ class Probe:
             try:
                 location = self._call("get_bucket_location", Bucket=self.bucket)
             except ClientError as err:
-                if _code(err) not in (ACCESS_DENIED, NOT_IMPLEMENTED):
+                if error_code(err) not in (ACCESS_DENIED, NOT_IMPLEMENTED):
                     raise
-                return SKIP, f"not reported ({_code(err)} to GetBucketLocation); {signed_for}"
+                return SKIP, f"not reported ({error_code(err)} to GetBucketLocation); {signed_for}"
             constraint = location.get("LocationConstraint")
             if not constraint and self.storage.endpoint_url:
                 return SKIP, f"the store does not report one; {signed_for}"
@@ -279,7 +191,7 @@ class Probe:
         if reported != configured:
             raise FailedCheckError(
                 f"the bucket is in {reported!r} but requests are signed for {configured!r}",
-                f"Set {_names('region_name')} to {reported!r}.",
+                f"Set {names('region_name')} to {reported!r}.",
             )
         return OK, f"{configured!r}, the bucket's region"
 
@@ -332,13 +244,13 @@ class Probe:
         plain = self.storage.unsigned_connection.meta.client.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self.key}
         )
-        status, body = _fetch(plain, self.storage.verify, self.timeout)
+        status, body = fetch(plain, self.storage.verify, self.timeout)
         public = acl in _PUBLIC_ACLS
         if public and status != 200:
             raise FailedCheckError(
                 f"the store accepted {acl!r} but refuses anonymous reads "
-                f"(HTTP {status} {_error_code(body)}): it ignores per-object ACLs",
-                f"Allow public reads with a bucket policy and remove {_names('default_acl')}.",
+                f"(HTTP {status} {body_error_code(body)}): it ignores per-object ACLs",
+                f"Allow public reads with a bucket policy and remove {names('default_acl')}.",
             )
         if not public and status == 200:
             raise FailedCheckError(
@@ -349,34 +261,35 @@ class Probe:
         return OK, f"{acl!r} applied: anonymous reads get HTTP {status}"
 
     def url(self) -> tuple[str, str]:
-        # S3Storage.url, not the class's: a manifest storage would look the name up in it.
-        url = S3Storage.url(self.storage, self.name)
+        # S3Storage.url's engine, not the class's url(): a manifest storage would look
+        # the name up in its manifest.
+        url = storage_url(self.storage, self.name, None, None, None)
         parts = urlsplit(url)
         shown = f"{parts.scheme}://{parts.netloc}{parts.path}"
         try:
-            status, body = _fetch(url, self.storage.verify, self.timeout)
+            status, body = fetch(url, self.storage.verify, self.timeout)
         except (OSError, ValueError) as err:
             raise FailedCheckError(
                 f"GET {shown} failed: {err}",
-                f"Check {_names('custom_domain')} and {_names('endpoint_url')}: browsers "
+                f"Check {names('custom_domain')} and {names('endpoint_url')}: browsers "
                 "must reach that host.",
             ) from err
         if status == 200 and body == self.body:
             return OK, f"GET {shown} returned HTTP 200 and the object's bytes"
-        code = _error_code(body) if status != 200 else "different bytes"
+        code = body_error_code(body) if status != 200 else "different bytes"
         if not self.storage.querystring_auth:
             fix = (
                 "URLs are unsigned (querystring_auth=False) but the object is not public: "
-                f"allow public reads with a bucket policy, or set {_names('querystring_auth')}."
+                f"allow public reads with a bucket policy, or set {names('querystring_auth')}."
             )
         elif self.storage.custom_domain:
             fix = (
-                f"Check that {_names('custom_domain')} serves this bucket and location, and "
+                f"Check that {names('custom_domain')} serves this bucket and location, and "
                 "that its signing keys (cloudfront_key_id, cloudfront_key) are right."
             )
         else:
             fix = (
-                f"Check {_names('region_name')} and {_names('signature_version')}; "
+                f"Check {names('region_name')} and {names('signature_version')}; "
                 "the signature in the URL was refused."
             )
         raise FailedCheckError(f"GET {shown} returned HTTP {status} ({code})", fix)
@@ -385,7 +298,7 @@ class Probe:
         try:
             self._call("delete_object", Bucket=self.bucket, Key=self.key)
         except ClientError as err:
-            failure = _explain(err, "s3:DeleteObject", self.objects)
+            failure = explain(err, "s3:DeleteObject", self.objects)
             raise FailedCheckError(
                 failure.detail, f"{failure.fix} Then delete {self.key!r} by hand."
             ) from err
