@@ -34,13 +34,6 @@ make_site = support.make_site
 WRONG_KEYS = {"access_key": "not-the-server-key", "secret_key": "not-the-server-secret"}
 TENANT = "tenant-7/"
 
-KEY_SAVE_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="_save (and collectstatic's post-processing writer) computes the key with "
-    "_normalize_name(clean_name(name)), not _key(name): a _key override moves url(), "
-    "exists() and open() but not where save() writes",
-)
-
 
 def http_get(url: str) -> tuple[int, bytes]:
     try:
@@ -228,7 +221,7 @@ def test_an_own_key_decides_what_urls_exists_and_open_read(
 
 
 @KEY_HOOKS
-@pytest.mark.parametrize("method", [pytest.param("_key", marks=KEY_SAVE_BUG), "_normalize_name"])
+@pytest.mark.parametrize("method", ["_key", "_normalize_name"])
 @pytest.mark.parametrize("file_overwrite", [True, False], ids=["overwrite", "create-only"])
 def test_an_own_key_decides_where_save_writes(
     make_storage, s3_client, bucket_name, method, how, file_overwrite
@@ -268,7 +261,7 @@ class _TenantNormalizeNameManifest(S3ManifestStaticStorage):
     ("backend", "local"),
     [
         ("_TenantKeyStatic", support.PLAIN[1]),
-        pytest.param("_TenantKeyManifest", support.MANIFEST[1], marks=KEY_SAVE_BUG),
+        ("_TenantKeyManifest", support.MANIFEST[1]),
         ("_TenantNormalizeNameStatic", support.PLAIN[1]),
         ("_TenantNormalizeNameManifest", support.MANIFEST[1]),
     ],

@@ -23,7 +23,6 @@ for what needs no server and in ``tests/integration/test_extension_points_live.p
   ``test_an_own_key_decides_where_save_writes`` and
   ``test_an_own_key_decides_where_the_apps_collectstatic_writes``; also
   unit/test_url_behaviour.py ``test_an_overridden_normalize_name_is_honoured``.
-  save() ignores a ``_key`` override: xfail(strict).
 - ``get_object_parameters``, ``_get_write_parameters``, ``object_parameters`` as a
   class attribute: live ``test_write_parameters_reach_the_put`` (save, open "wb") and
   ``test_write_parameters_reach_the_apps_collectstatic`` (collected and

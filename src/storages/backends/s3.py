@@ -232,7 +232,7 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         # Create-only (If-None-Match: *) unless overwriting: concurrent writers never
         # replace each other.
         request = WriteRequest.build(
-            self, self._normalize_name(cleaned), content, create_only=not self.file_overwrite
+            self, self._key(cleaned), content, create_only=not self.file_overwrite
         )
         try:
             # In collectstatic (or listing_view()): skip bytes S3 already holds; see _s3_listing.

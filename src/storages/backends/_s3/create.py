@@ -118,7 +118,7 @@ def save_new(name: str, request: WriteRequest) -> tuple[str, WriteRequest]:
                 "%s was created by another writer first; picking another name", request.key
             )
         name = storage.get_available_name(name)
-        request = request.renamed(storage._normalize_name(name))
+        request = request.renamed(storage._key(name))
     raise FileExistsError(
         f"Could not save {name!r}: other writers took {_CREATE_ATTEMPTS} names in a row."
     )

@@ -128,7 +128,7 @@ class Uploader:
         if self._own_save or storage is not self._storage:
             return None
         cleaned = clean_name(name)
-        request = WriteRequest.build(storage, storage._normalize_name(cleaned), content)
+        request = WriteRequest.build(storage, storage._key(cleaned), content)
         data = request.small_body(self._client)
         if data is None:
             return None
