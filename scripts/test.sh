@@ -62,8 +62,10 @@ case "${1:-}" in
         start=$SECONDS
         . scripts/_venv.sh "$extras" "$DJANGO_REQUIREMENT"
         log="$(mktemp)"
+        scope=()
+        case " $MATRIX_UNIT_ONLY " in *" $name "*) scope=(tests/unit) ;; esac
         set +e
-        "$VENV/bin/python" -m pytest -n 2 --dist loadfile "$@" 2>&1 | tee "$log"
+        "$VENV/bin/python" -m pytest -n 2 --dist loadfile "${scope[@]}" "$@" 2>&1 | tee "$log"
         status=${PIPESTATUS[0]}
         set -e
         result="$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$log" | tail -n 1 | tr -d '=' | xargs || true)"
