@@ -98,18 +98,19 @@ def test_delete_sends_no_extra_parameters_and_swallows_404(stubbed):
         storage.delete("a.txt")
 
 
-def test_size_and_modified_time_use_plain_head(stubbed):
+def test_size_and_modified_time_send_one_head_with_download_parameters(stubbed):
+    # Fix: django-storages sends a bare HEAD, which S3 refuses for an SSE-C object.
     storage, stubber = stubbed
     modified = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
     stubber.add_response(
         "head_object",
         {"ContentLength": 42, "LastModified": modified},
-        {"Bucket": "media", "Key": "loc/a.txt"},
+        {"Bucket": "media", "Key": "loc/a.txt", **SSE_C},
     )
     stubber.add_response(
         "head_object",
         {"ContentLength": 42, "LastModified": modified},
-        {"Bucket": "media", "Key": "loc/b.txt"},
+        {"Bucket": "media", "Key": "loc/b.txt", **SSE_C},
     )
     assert storage.size("a.txt") == 42
     assert storage.get_modified_time("b.txt") == modified

@@ -9,6 +9,7 @@ is taken only while it is not overridden, on the class or on the instance):
   ``_create_resource``, ``_create_session``;
 - keys: ``_key``, ``_normalize_name``;
 - writes: ``_save``, ``save``, ``get_object_parameters``, ``_get_write_parameters``;
+- names: ``exists``, ``get_available_name``;
 - CloudFront: ``get_cloudfront_signer``, ``cloudfront_signer``;
 - settings: ``get_default_settings``.
 """
@@ -51,6 +52,7 @@ from ._s3.create import save_new
 from ._s3.errors import is_not_found, not_found_as_missing
 from ._s3.extension import declare_base
 from ._s3.files.file import S3File
+from ._s3.naming import assumed_taken, may_skip_check, picking, unchecked_names
 from ._s3.options import S3_OPTIONS
 from ._s3.params import check_key, filter_download_params, write_parameters
 from ._s3.static.listing import body_digest
@@ -227,6 +229,19 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         with not_found_as_missing(key):
             return S3File(key, mode, self)
 
+    def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
+        """Save ``content`` under a free name derived from ``name``; return the name used.
+
+        Django's ``Storage.save()``. A create-only save (``file_overwrite``
+        off) names the file without asking S3 first: its ``If-None-Match``
+        PutObject is the check, so a free name costs one request and a
+        taken one two (see ``storages.backends._s3.naming``).
+        """
+        if not may_skip_check(self) or self._active_listing() is not None:
+            return super().save(name, content, max_length)
+        with unchecked_names(self, max_length):
+            return super().save(name, content, max_length)
+
     def _save(self, name: str, content: Any) -> str:
         cleaned = clean_name(name)
         # Create-only (If-None-Match: *) unless overwriting: concurrent writers never
@@ -274,6 +289,9 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         view = self._active_listing()
         if view is not None:
             return view.exists(key)
+        taken = assumed_taken(self, key)
+        if taken is not None:
+            return taken  # a create-only save's PutObject checks the name instead
         try:
             self.connection.meta.client.head_object(
                 Bucket=self.bucket_name,
@@ -285,6 +303,22 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
                 return False
             raise
         return True
+
+    def _head(self, key: str) -> dict[str, Any]:
+        """Return HeadObject's answer for ``key``: one request on this thread's bucket.
+
+        It carries the download parameters of ``get_object_parameters(key)``
+        (SSE-C keys, RequestPayer...), as opening the file does; a 404 raises
+        FileNotFoundError.
+        """
+        bucket = self.bucket
+        with not_found_as_missing(key):
+            response: dict[str, Any] = bucket.meta.client.head_object(
+                Bucket=bucket.name,
+                Key=key,
+                **filter_download_params(self.get_object_parameters(key)),
+            )
+        return response
 
     def listdir(self, name: str) -> tuple[list[str], list[str]]:
         """Return the "directories" and files directly under ``name``."""
@@ -310,8 +344,7 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     def size(self, name: str) -> int:
         """Return the size of ``name`` in bytes."""
         key = self._key(name)
-        with not_found_as_missing(key):
-            length: int = self.bucket.Object(key).content_length
+        length: int = self._head(key)["ContentLength"]
         return length
 
     def get_modified_time(self, name: str) -> datetime:
@@ -319,11 +352,7 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         key = self._key(name)
         view = self._active_listing()
         listed = view.last_modified(key) if view is not None else None
-        if listed is not None:
-            modified = listed
-        else:
-            with not_found_as_missing(key):
-                modified = self.bucket.Object(key).last_modified
+        modified = listed if listed is not None else self._head(key)["LastModified"]
         return modified if setting("USE_TZ") else make_naive(modified)
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
@@ -331,7 +360,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         name = clean_name(name)
         if self.file_overwrite:
             return get_available_overwrite_name(name, max_length)
-        return super().get_available_name(name, max_length)
+        with picking(self):
+            return super().get_available_name(name, max_length)
 
     def url(
         self,

@@ -7,7 +7,8 @@ PutObject or on the CompleteMultipartUpload: S3 then refuses the write with
 412 when the key is taken (:class:`NameTakenError`), atomically. A store
 without conditional writes answers 501; the storage remembers that and sends
 plain uploads from then on (the classic check, with its race).
-:func:`save_new` picks another name until one is free.
+:func:`save_new` picks another name until one is free; when the save did not
+check its name with a HEAD (see :mod:`.naming`), a 501 first checks it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from .errors import status_code
 from .multipart import part_size
+from .naming import current_save
 from .protocol import HTTP_NOT_IMPLEMENTED, HTTP_PRECONDITION_FAILED
 from .writes import WriteRequest, conditional_writes_supported, put, send, start_multipart
 
@@ -37,20 +39,25 @@ class NameTakenError(Exception):
     """Another writer created the object first (S3 answered 412)."""
 
 
-def write(request: WriteRequest, client: Any = None) -> None:
+class _UncheckedOverwriteError(Exception):
+    """The store lacks conditional writes, and the name was never checked."""
+
+
+def write(request: WriteRequest, client: Any = None, *, name_checked: bool = True) -> None:
     """Send ``request``: create-only where asked and the store supports it, else overwrite."""
     if request.create_only and conditional_writes_supported(request.storage):
-        create(request, client)
+        create(request, client, name_checked=name_checked)
     else:
         send(request, client)
 
 
-def create(request: WriteRequest, client: Any = None) -> None:
+def create(request: WriteRequest, client: Any = None, *, name_checked: bool = True) -> None:
     """Write ``request.key`` only if no object has that key.
 
     Raises NameTakenError when one appeared first; the attempt leaves
     nothing behind (a multipart upload is aborted). On a store without
-    conditional writes, remembers that for the storage and overwrites.
+    conditional writes, remembers that for the storage and overwrites, if
+    ``name_checked`` says the caller checked the name already.
     """
     storage = request.storage
     threshold = int(storage.transfer_config.multipart_threshold)
@@ -71,6 +78,8 @@ def create(request: WriteRequest, client: Any = None) -> None:
             "The store refused If-None-Match; saving %s without it from now on", request.key
         )
         storage._runtime.conditional_writes_unsupported = True
+        if not name_checked:
+            raise _UncheckedOverwriteError(request.key) from err
         send(request, client)
 
 
@@ -106,18 +115,27 @@ def save_new(name: str, request: WriteRequest) -> tuple[str, WriteRequest]:
     """Write ``request`` as a new object; return the name and the request that were saved.
 
     When another writer takes the name first, picks the next free name with
-    ``get_available_name()`` and sends the content again, from its start.
+    ``get_available_name()`` (and the save's ``max_length``) and sends the
+    content again, from its start. A name the save did not check (see
+    :mod:`.naming`) is checked before a plain upload, on a store that turns
+    out to lack conditional writes.
     """
     storage = request.storage
     for _ in range(_CREATE_ATTEMPTS):
+        unchecked = current_save(storage)
         try:
-            write(request)
+            write(request, name_checked=unchecked is None)
             return name, request
         except NameTakenError:
             logger.debug(
                 "%s was created by another writer first; picking another name", request.key
             )
-        name = storage.get_available_name(name)
+            if unchecked is not None:
+                unchecked.taken.add(request.key)
+        except _UncheckedOverwriteError:
+            pass  # the store's first 501: get_available_name() now asks S3 (a HEAD)
+        max_length = unchecked.max_length if unchecked is not None else None
+        name = storage.get_available_name(name, max_length)
         request = request.renamed(storage._key(name))
     raise FileExistsError(
         f"Could not save {name!r}: other writers took {_CREATE_ATTEMPTS} names in a row."

@@ -40,6 +40,8 @@ POINTS: tuple[Point, ...] = (
     Point("_normalize_name", "join a cleaned name to the location, and check the key"),
     Point("_save", "write a file; collectstatic's pooled uploads call an override instead"),
     Point("save", "Django's save(); collectstatic's pooled uploads call an override instead"),
+    Point("exists", "whether a name is taken; a create-only save asks it with a HEAD"),
+    Point("get_available_name", "the name a save uses; a create-only save checks it with a HEAD"),
     Point("get_object_parameters", "upload parameters for one file"),
     Point("_get_write_parameters", "the final upload parameters (content type, ACL added)"),
     Point("get_cloudfront_signer", "build the CloudFront signer of a key pair"),

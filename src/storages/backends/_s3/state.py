@@ -27,7 +27,7 @@ __all__ = ["RuntimeState"]
 class RuntimeState:
     """The caches one storage shares between its threads (see the module docstring)."""
 
-    __slots__ = ("collectstatic_views", "conditional_writes_unsupported", "lock", "url")
+    __slots__ = ("collectstatic_views", "conditional_writes_unsupported", "lock", "saves", "url")
 
     def __init__(self) -> None:
         #: Guards the check-then-create of ``url`` and of a collectstatic view,
@@ -40,6 +40,9 @@ class RuntimeState:
         #: Changed by ``create.py`` only: True once the store answered 501 to
         #: ``If-None-Match``; create-only saves are then plain uploads.
         self.conditional_writes_unsupported = False
+        #: Changed by ``naming.py`` only: per thread, the running save whose
+        #: names are not checked with a HEAD (its ``save`` attribute).
+        self.saves = threading.local()
         #: Changed by ``static/scope.py`` only: the listing view of each running
         #: collectstatic command, dropped with the command.
         self.collectstatic_views: weakref.WeakKeyDictionary[object, ListingView] = (

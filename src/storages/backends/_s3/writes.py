@@ -200,7 +200,10 @@ class WriteRequest:
         It does when the content's size is known and below the multipart
         threshold and every parameter is one PutObject takes.
         """
-        size = getattr(self.content, "size", None)
+        try:
+            size = self.content.size
+        except (AttributeError, OSError, ValueError):  # unknown: Django's File could not tell
+            return None
         if size is None or size >= self.storage.transfer_config.multipart_threshold:
             return None
         operation = client.meta.service_model.operation_model("PutObject")
@@ -229,6 +232,12 @@ def _destination(request: WriteRequest, client: Any) -> tuple[Any, str | None]:
 def put(request: WriteRequest, data: bytes, client: Any = None, **extra: Any) -> dict[str, Any]:
     """Send ``data``, the whole body, as one PutObject (plus ``extra``); return S3's answer."""
     client, bucket = _destination(request, client)
+    return _put_object(client, bucket, request, data, **extra)
+
+
+def _put_object(
+    client: Any, bucket: str | None, request: WriteRequest, data: bytes, **extra: Any
+) -> dict[str, Any]:
     response: dict[str, Any] = client.put_object(
         Bucket=bucket, Key=request.key, Body=data, **request.params, **extra
     )
@@ -239,14 +248,18 @@ def send(request: WriteRequest, client: Any = None, data: bytes | None = None) -
     """Overwrite ``request.key`` with the request's body.
 
     ``data``, the whole body when the caller has read it already, goes as
-    one PutObject; otherwise a new body goes through ``upload_fileobj`` (one
-    PutObject below the multipart threshold, a multipart upload above it).
-    Overwrites choose between the two here, and only here.
+    one PutObject, and so does a body :meth:`WriteRequest.small_body` can
+    take whole (its size known and below the multipart threshold): no
+    transfer manager, no thread handoff. Any other body goes through
+    ``upload_fileobj`` (a multipart upload above the threshold, in
+    parallel). Overwrites choose between the two here, and only here.
     """
-    if data is not None:
-        put(request, data, client)
-        return
     client, bucket = _destination(request, client)
+    if data is None:
+        data = request.small_body(client)
+    if data is not None:
+        _put_object(client, bucket, request, data)
+        return
     body = request.body()
     # The uploader closes what it is given; the caller's file must stay open.
     original_close = body.close
