@@ -68,7 +68,7 @@ def test_profile_session(fake_session):
     assert fake_session[0]["session"] == {"profile_name": "deploy"}
 
 
-def test_unsigned_connection_has_its_own_session_and_unsigned_config(fake_session):
+def test_unsigned_connection_has_the_unsigned_config_and_shares_the_session(fake_session):
     storage = S3Storage(addressing_style="path", client_config=None)
     storage.unsigned_connection  # noqa: B018 - builds the session
     ((service, kwargs),) = fake_session[0]["resources"]
@@ -77,4 +77,8 @@ def test_unsigned_connection_has_its_own_session_and_unsigned_config(fake_sessio
     assert config.signature_version is botocore.UNSIGNED
     assert config.s3 == {"addressing_style": "path"}
     storage.connection  # noqa: B018 - builds the signed one
-    assert len(fake_session) == 2
+    (created,) = fake_session
+    assert [kwargs["config"].signature_version for _, kwargs in created["resources"]] == [
+        botocore.UNSIGNED,
+        None,
+    ]

@@ -4,21 +4,30 @@ boto3 resources are not thread-safe, so every thread gets its own
 connection (an S3 *resource*) and its own Bucket built from it. A resource
 that user code assigns to ``storage._connections.connection`` (a stub in a
 test suite, say) is used as-is on that thread, and its Bucket is rebuilt.
+
+The resources share one boto3 Session per storage (see :func:`with_session`):
+building a client parses the S3 service model and the endpoint rules, and a
+session parses them once for all the clients it builds.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import boto3
 import botocore
 from botocore.config import Config
 
 from ... import _redact
+from .extension import is_overridden
 from .state import RuntimeState
+from .types import SessionStorage
 
-__all__ = ["S3ConnectionMixin"]
+__all__ = ["S3ConnectionMixin", "with_session"]
+
+_Built = TypeVar("_Built")
 
 #: Instance attributes that hold per-process state: left out of a pickle
 #: (locks, thread-locals and boto3 objects cannot be pickled) and rebuilt by
@@ -69,8 +78,8 @@ class S3ConnectionMixin:
     def _create_resource(self, config: Config) -> Any:
         # botocore logs credentials at DEBUG level; mask them before any request.
         _redact.install()
-        session = self._create_session()
-        return session.resource("s3", **self._client_arguments(config))
+        arguments = self._client_arguments(config)
+        return with_session(self, lambda session: session.resource("s3", **arguments))
 
     @property
     def connection(self) -> Any:
@@ -124,3 +133,30 @@ class S3ConnectionMixin:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._init_connections()
+
+
+def with_session(
+    storage: SessionStorage, build: Callable[[boto3.session.Session], _Built]
+) -> _Built:
+    """Return ``build(session)``, called with the boto3 Session behind ``storage``.
+
+    A storage has one session, created by ``_create_session()`` on first use
+    and kept in its runtime state: every thread's resources, the URL probe and
+    the credential lookup come from it, so botocore loads the S3 model and
+    resolves the credentials once per storage, and refreshable credentials
+    are shared by all its clients. boto3 does not document a session as
+    thread-safe, so ``build`` runs under the storage's session lock: keep it
+    to building clients and resources and reading credentials (the clients it
+    returns are thread-safe, and each resource stays on one thread).
+
+    An overridden ``_create_session`` is still called for each build: it may
+    hand out a different session on each call.
+    """
+    if is_overridden(storage, "_create_session"):
+        return build(storage._create_session())
+    runtime = storage._runtime
+    with runtime.session_lock:
+        session = runtime.session
+        if session is None:
+            session = runtime.session = storage._create_session()
+        return build(session)

@@ -17,6 +17,8 @@ import weakref
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import boto3.session
+
     # Types of fields that capability modules own; nothing is imported at run time.
     from .static.listing import ListingView
     from .urls.url import UrlState
@@ -27,7 +29,15 @@ __all__ = ["RuntimeState"]
 class RuntimeState:
     """The caches one storage shares between its threads (see the module docstring)."""
 
-    __slots__ = ("collectstatic_views", "conditional_writes_unsupported", "lock", "saves", "url")
+    __slots__ = (
+        "collectstatic_views",
+        "conditional_writes_unsupported",
+        "lock",
+        "saves",
+        "session",
+        "session_lock",
+        "url",
+    )
 
     def __init__(self) -> None:
         #: Guards the check-then-create of ``url`` and of a collectstatic view,
@@ -37,6 +47,14 @@ class RuntimeState:
         #: (probed layouts, credentials, the key prefix). None until the first
         #: ``url()``; replaced when ``bucket_name`` changes.
         self.url: UrlState | None = None
+        #: Changed by ``connections.py`` only: the boto3 Session behind every
+        #: connection, the URL probe and the credential lookup, created on
+        #: first use. None until then; unused while ``_create_session`` is
+        #: overridden (the override is called for each connection).
+        self.session: boto3.session.Session | None = None
+        #: Guards the creation of ``session`` and of every client and resource
+        #: built from it: boto3 does not document sessions as thread-safe.
+        self.session_lock = threading.Lock()
         #: Changed by ``create.py`` only: True once the store answered 501 to
         #: ``If-None-Match``; create-only saves are then plain uploads.
         self.conditional_writes_unsupported = False

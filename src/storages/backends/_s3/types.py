@@ -7,10 +7,13 @@ shared by several.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3.session
 from botocore.config import Config
+
+if TYPE_CHECKING:
+    from .state import RuntimeState
 
 __all__ = ["ConnectedStorage", "SessionStorage"]
 
@@ -42,6 +45,8 @@ class SessionStorage(Protocol):
     secret_key: str | None
     security_token: str | None
 
+    @property
+    def _runtime(self) -> RuntimeState: ...  # holds the shared session (connections.py)
     def _create_session(self) -> boto3.session.Session: ...
     def _client_arguments(self, config: Config) -> dict[str, Any]: ...
     def _create_resource(self, config: Config) -> Any: ...

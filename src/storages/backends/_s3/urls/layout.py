@@ -8,6 +8,10 @@ a client built exactly like the storage's connection, read the layout off
 the URL, then re-sign the probe ourselves and keep the layout only if our URL
 is byte-identical. Anything we do not reproduce stays with botocore.
 
+The probe costs one client of the storage's own session (see
+:func:`..connections.with_session`), which parses the S3 model that the
+storage's connections then reuse.
+
 Layouts hold no secrets, so storages with the same settings share them
 (keyed by every setting and ``AWS_*`` variable that can change the URL);
 a new storage instance then needs no boto3 call at all.
@@ -29,6 +33,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from .... import _redact
+from ..connections import with_session
 from ..extension import is_overridden
 from ..types import SessionStorage
 from . import presign
@@ -108,7 +113,7 @@ def resolve_credentials(storage: SessionStorage) -> Any:
         and storage.secret_key
     ):
         return Credentials(storage.access_key, storage.secret_key, storage.security_token)
-    return storage._create_session().get_credentials()
+    return with_session(storage, lambda session: session.get_credentials())
 
 
 def discover_layout(storage: SessionStorage, signed: bool) -> tuple[presign.Layout | None, Any]:
@@ -134,18 +139,22 @@ def discover_layout(storage: SessionStorage, signed: bool) -> tuple[presign.Layo
 
 def _probe(storage: SessionStorage, signed: bool) -> tuple[presign.Layout | None, Any]:
     # A client built like S3ConnectionMixin._create_resource builds the
-    # connection's, from a session we hold, so that we know the credentials
-    # it signed with. botocore logs what it signs at DEBUG level: mask it.
+    # connection's, from the same session, so that we know the credentials it
+    # signed with. botocore logs what it signs at DEBUG level: mask it.
     _redact.install()
-    session = storage._create_session()
     config = storage.client_config
     if not signed:
         config = config.merge(Config(signature_version=botocore.UNSIGNED))
-    client = session.client("s3", **storage._client_arguments(config))
+    arguments = storage._client_arguments(config)
+
+    def client_and_credentials(session: Any) -> tuple[Any, Any]:
+        client = session.client("s3", **arguments)
+        return client, session.get_credentials() if signed else None
+
+    client, credentials = with_session(storage, client_and_credentials)
     bucket = storage.bucket_name
     params = {**_PROBE_PARAMS, "Bucket": bucket, "Key": _PROBE_KEY}
     url = client.generate_presigned_url("get_object", Params=params, ExpiresIn=_PROBE_EXPIRES)
-    credentials = session.get_credentials() if signed else None
     try:
         layout = _layout_from_probe(url, str(bucket), credentials)
     except ValueError:
