@@ -22,6 +22,7 @@ import pytest
 from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
 from test_url_support import KEYS, frozen_clock, sessions
 
+from storages.backends._s3.connections import own_client
 from storages.backends.s3 import S3Storage
 
 # Fixtures used by name below (pytest finds them among this module's globals).
@@ -187,6 +188,40 @@ def test_the_url_probe_builds_one_client_whose_model_the_connection_reuses(clien
     assert clients == ["s3", "s3"]
     assert [path for path in read if "service-2" in path or "endpoint-rule-set" in path] == []
     assert any("resources-1" in path for path in read)  # what only a resource needs
+
+
+def test_the_url_probe_asks_this_threads_connection_when_it_exists(clients, frozen_clock):
+    storage = S3Storage(bucket_name=fresh_bucket(), signature_version="s3v4", **KEYS)
+    storage.connection  # noqa: B018
+    built = len(clients)
+
+    url = storage.url("a.txt")
+
+    assert len(clients) == built
+    assert url == botocore_url(storage, "a.txt")
+
+
+def test_the_unsigned_probe_asks_this_threads_unsigned_connection(clients):
+    storage = S3Storage(bucket_name=fresh_bucket(), querystring_auth=False, **KEYS)
+    storage.unsigned_connection  # noqa: B018
+    built = len(clients)
+
+    url = storage.url("a b.txt")
+
+    assert len(clients) == built
+    assert url == f"https://{storage.bucket_name}.s3.amazonaws.com/a%20b.txt"
+
+
+def test_a_replaced_connection_is_not_asked_by_the_probe():
+    storage = S3Storage(bucket_name=fresh_bucket(), **KEYS)
+    own = storage.connection
+    assert own_client(storage, signed=True) is own.meta.client
+    assert own_client(storage, signed=False) is None  # not built on this thread
+
+    storage._connections.connection = S3Storage(**KEYS).connection
+
+    assert own_client(storage, signed=True) is None
+    assert in_threads(lambda: own_client(storage, signed=True), count=1) == [None]
 
 
 # -- clients built one at a time --------------------------------------------------

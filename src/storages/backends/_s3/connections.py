@@ -25,7 +25,7 @@ from .extension import is_overridden
 from .state import RuntimeState
 from .types import SessionStorage
 
-__all__ = ["S3ConnectionMixin", "with_session"]
+__all__ = ["S3ConnectionMixin", "own_client", "with_session"]
 
 _Built = TypeVar("_Built")
 
@@ -160,3 +160,22 @@ def with_session(
         if session is None:
             session = runtime.session = storage._create_session()
         return build(session)
+
+
+def own_client(storage: SessionStorage, signed: bool) -> Any | None:
+    """Return the client of this thread's signed or unsigned connection, if we built one.
+
+    None when this thread has no such connection yet, when user code assigned
+    it, or when the connection hooks or ``_create_session`` are overridden
+    (its client could then differ from one built from the shared session).
+    """
+    if any(
+        is_overridden(storage, name)
+        for name in ("_create_session", "_create_resource", "connection", "unsigned_connection")
+    ):
+        return None
+    local = (storage._connections if signed else storage._unsigned_connections).__dict__
+    connection = local.get("connection")
+    if connection is None or connection is not local.get("own_connection"):
+        return None
+    return connection.meta.client

@@ -44,6 +44,9 @@ class SessionStorage(Protocol):
     access_key: str | None
     secret_key: str | None
     security_token: str | None
+    #: This thread's signed and unsigned connections (``connections.own_client``).
+    _connections: Any
+    _unsigned_connections: Any
 
     @property
     def _runtime(self) -> RuntimeState: ...  # holds the shared session (connections.py)

@@ -10,7 +10,8 @@ is byte-identical. Anything we do not reproduce stays with botocore.
 
 The probe costs one client of the storage's own session (see
 :func:`..connections.with_session`), which parses the S3 model that the
-storage's connections then reuse.
+storage's connections then reuse; when this thread already has its
+connection, the probe asks that connection's client and builds nothing.
 
 Layouts hold no secrets, so storages with the same settings share them
 (keyed by every setting and ``AWS_*`` variable that can change the URL);
@@ -33,7 +34,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 
 from .... import _redact
-from ..connections import with_session
+from ..connections import own_client, with_session
 from ..extension import is_overridden
 from ..types import SessionStorage
 from . import presign
@@ -140,15 +141,17 @@ def discover_layout(storage: SessionStorage, signed: bool) -> tuple[presign.Layo
 def _probe(storage: SessionStorage, signed: bool) -> tuple[presign.Layout | None, Any]:
     # A client built like S3ConnectionMixin._create_resource builds the
     # connection's, from the same session, so that we know the credentials it
-    # signed with. botocore logs what it signs at DEBUG level: mask it.
+    # signed with: this thread's connection's own client when it has one.
+    # botocore logs what it signs at DEBUG level: mask it.
     _redact.install()
     config = storage.client_config
     if not signed:
         config = config.merge(Config(signature_version=botocore.UNSIGNED))
     arguments = storage._client_arguments(config)
+    existing = own_client(storage, signed)
 
     def client_and_credentials(session: Any) -> tuple[Any, Any]:
-        client = session.client("s3", **arguments)
+        client = existing if existing is not None else session.client("s3", **arguments)
         return client, session.get_credentials() if signed else None
 
     client, credentials = with_session(storage, client_and_credentials)
