@@ -58,6 +58,7 @@ from ._s3.params import check_key, filter_download_params, write_parameters
 from ._s3.static.listing import body_digest
 from ._s3.static.manifest import StaticManifestMixin
 from ._s3.static.scope import ListingMixin
+from ._s3.urls.cookies import signed_cookies
 from ._s3.urls.url import storage_url
 from ._s3.writes import WriteRequest, send
 
@@ -372,6 +373,25 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     ) -> str:
         """Return a URL for ``name``: presigned, plain, or on the custom domain."""
         return storage_url(self, name or "", parameters, expire, http_method)
+
+    def cloudfront_cookies(
+        self, name_pattern: str = "*", expire: int | None = None
+    ) -> dict[str, str]:
+        """Return CloudFront signed cookies opening every file that matches ``name_pattern``.
+
+        The result maps ``CloudFront-Policy``, ``CloudFront-Signature`` and
+        ``CloudFront-Key-Pair-Id`` to their values: a custom policy for
+        ``<url_protocol>//<custom_domain>/<location>/<name_pattern>`` (``*``
+        matches any characters, slashes included), valid for ``expire``
+        seconds (default: ``querystring_expire``), signed by
+        ``cloudfront_signer``; no request is made. Set them on a response with
+        :func:`storages.cloudfront.set_cloudfront_cookies`. They are signed
+        whatever ``querystring_auth`` says.
+
+        Raises ImproperlyConfigured without a ``custom_domain`` or a signer,
+        and SuspiciousOperation for a pattern that leaves ``location``.
+        """
+        return signed_cookies(self, name_pattern, expire)
 
 
 @deconstructible(path="storages.backends.s3.S3StaticStorage")
