@@ -118,6 +118,7 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     gzip_content_types: tuple[str, ...]
     url_protocol: str
     endpoint_url: str | None
+    public_endpoint_url: str | None
     proxies: dict[str, str] | None
     region_name: str | None
     use_ssl: bool

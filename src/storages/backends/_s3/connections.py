@@ -45,6 +45,7 @@ class S3ConnectionMixin:
     region_name: str | None
     use_ssl: bool
     endpoint_url: str | None
+    public_endpoint_url: str | None
     verify: bool | str | None
     client_config: Config
     bucket_name: str | None

@@ -179,6 +179,15 @@ S3_OPTIONS: tuple[Option, ...] = (
         check=v.optional(v.endpoint_url),
     ),
     Option(
+        "public_endpoint_url",
+        "Endpoint, with scheme, that url() builds (and signs) URLs for, when browsers reach "
+        "S3 at another address than endpoint_url; requests still go to endpoint_url.",
+        settings=("AWS_S3_PUBLIC_ENDPOINT_URL",),
+        env=("AWS_S3_PUBLIC_ENDPOINT_URL",),
+        check=v.optional(v.endpoint_url),
+        extension=True,
+    ),
+    Option(
         "use_ssl",
         "Use HTTPS to reach S3 when no endpoint_url is given.",
         default=True,

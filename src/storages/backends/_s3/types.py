@@ -39,6 +39,8 @@ class SessionStorage(Protocol):
     client_config: Config
     region_name: str | None
     endpoint_url: str | None
+    #: Where URLs point, when not at ``endpoint_url`` (``urls/public.py``).
+    public_endpoint_url: str | None
     use_ssl: bool
     session_profile: str | None
     access_key: str | None

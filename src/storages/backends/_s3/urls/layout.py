@@ -29,15 +29,13 @@ import time
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-import botocore
-from botocore.config import Config
 from botocore.credentials import Credentials
 
 from .... import _redact
 from ..connections import own_client, with_session
 from ..extension import is_overridden
 from ..types import SessionStorage
-from . import presign
+from . import presign, public
 
 __all__ = ["discover_layout", "layout_fingerprint", "resolve_credentials"]
 
@@ -92,6 +90,7 @@ def layout_fingerprint(storage: SessionStorage, signed: bool) -> tuple[Any, ...]
         storage.bucket_name,
         storage.region_name,
         storage.endpoint_url,
+        storage.public_endpoint_url,
         storage.use_ssl,
         storage.session_profile,
         config_items,
@@ -144,14 +143,18 @@ def _probe(storage: SessionStorage, signed: bool) -> tuple[presign.Layout | None
     # signed with: this thread's connection's own client when it has one.
     # botocore logs what it signs at DEBUG level: mask it.
     _redact.install()
-    config = storage.client_config
-    if not signed:
-        config = config.merge(Config(signature_version=botocore.UNSIGNED))
+    config = public.url_config(storage, signed)
     arguments = storage._client_arguments(config)
-    existing = own_client(storage, signed)
+    # URLs for a public endpoint come from a client of their own (urls/public.py).
+    existing = None if storage.public_endpoint_url else own_client(storage, signed)
 
     def client_and_credentials(session: Any) -> tuple[Any, Any]:
-        client = existing if existing is not None else session.client("s3", **arguments)
+        if existing is not None:
+            client = existing
+        elif storage.public_endpoint_url:
+            client = public.new_client(session, storage, config)
+        else:
+            client = session.client("s3", **arguments)
         return client, session.get_credentials() if signed else None
 
     client, credentials = with_session(storage, client_and_credentials)

@@ -18,6 +18,11 @@ boto3 session per thread. botocore still builds the URL when:
 - a subclass or an instance attribute overrides ``connection``,
   ``unsigned_connection``, ``bucket`` or ``_create_resource`` (see
   :mod:`storages.backends._s3.extension`).
+
+With a ``public_endpoint_url``, botocore builds these URLs with a client of
+that endpoint (:mod:`storages.backends._s3.urls.public`), never with the
+storage's connections: a replaced connection then changes nothing, and only
+an overridden ``bucket`` keeps every URL with botocore.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from ..state import RuntimeState
 from ..types import ConnectedStorage, SessionStorage
 from . import presign
 from .layout import discover_layout, resolve_credentials
+from .public import PublicClients
 
 __all__ = ["UrlState", "UrlStorage", "storage_url", "utcnow"]
 
@@ -100,16 +106,22 @@ class UrlState:
         "key_location",
         "key_prefix",
         "lock",
+        "public",
         "signed",
         "unsigned",
     )
 
     def __init__(self, storage: UrlStorage) -> None:
         self.bucket: Any = storage.bucket_name
+        #: The clients of the public endpoint's URLs; None without one (URLs come
+        #: from the storage's connections).
+        self.public = PublicClients() if storage.public_endpoint_url else None
         # Our layouts describe connections we build: a subclass or instance
         # attribute that builds or picks them differently keeps botocore.
+        # URLs for a public endpoint come from no connection: only the bucket counts.
+        hooks = ("bucket",) if self.public is not None else _CONNECTION_HOOKS
         self.fast = isinstance(self.bucket, str) and not any(
-            is_overridden(storage, name) for name in _CONNECTION_HOOKS
+            is_overridden(storage, name) for name in hooks
         )
         self.key_location: Any = _UNKNOWN
         self.key_prefix: str | None = None
@@ -176,7 +188,11 @@ class UrlState:
             return None
         local = storage._connections.__dict__
         connection = local.get("connection")
-        if connection is not None and connection is not local.get("own_connection"):
+        if (
+            connection is not None
+            and connection is not local.get("own_connection")
+            and self.public is None
+        ):
             return None  # user code replaced the connection: url() goes through it
         bucket = local.get("bucket")
         if bucket is not None and bucket.name != self.bucket:
@@ -188,7 +204,11 @@ class UrlState:
         else:
             local = storage._unsigned_connections.__dict__
             connection = local.get("connection")
-            if connection is not None and connection is not local.get("own_connection"):
+            if (
+                connection is not None
+                and connection is not local.get("own_connection")
+                and self.public is None
+            ):
                 return None
             builder = self.unsigned
             if builder is _UNKNOWN or type(builder) is _Retry:
@@ -312,7 +332,7 @@ def storage_url(
         url = state.s3_url(storage, key, parameters, expire, http_method)
         if url is not None:
             return url
-    return _botocore_url(storage, key, parameters, expire, http_method)
+    return _botocore_url(storage, state, key, parameters, expire, http_method)
 
 
 def _custom_domain_url(
@@ -332,6 +352,7 @@ def _custom_domain_url(
 
 def _botocore_url(
     storage: UrlStorage,
+    state: UrlState,
     key: str,
     parameters: dict[str, Any] | None,
     expire: int,
@@ -340,8 +361,12 @@ def _botocore_url(
     params = dict(parameters) if parameters else {}
     params["Bucket"] = storage.bucket.name
     params["Key"] = key
-    connection = storage.connection if storage.querystring_auth else storage.unsigned_connection
-    presigned: str = connection.meta.client.generate_presigned_url(
+    if state.public is not None:
+        client = state.public.client(storage, storage.querystring_auth)
+    else:
+        connection = storage.connection if storage.querystring_auth else storage.unsigned_connection
+        client = connection.meta.client
+    presigned: str = client.generate_presigned_url(
         "get_object", Params=params, ExpiresIn=expire, HttpMethod=http_method
     )
     return presigned
