@@ -118,6 +118,24 @@ def test_env_is_read_only_for_credentials(monkeypatch):
     assert storage.security_token == "token-from-env"
 
 
+def test_public_endpoint_url_from_settings_then_env(monkeypatch):
+    assert S3Storage().public_endpoint_url is None
+    monkeypatch.setenv("AWS_S3_PUBLIC_ENDPOINT_URL", "https://env.example.com")
+    assert S3Storage().public_endpoint_url == "https://env.example.com"
+    with override_settings(AWS_S3_PUBLIC_ENDPOINT_URL="https://settings.example.com"):
+        assert S3Storage().public_endpoint_url == "https://settings.example.com"
+    option = "https://option.example.com"
+    assert S3Storage(public_endpoint_url=option).public_endpoint_url == option
+    monkeypatch.setenv("AWS_S3_PUBLIC_ENDPOINT_URL", "files.example.com:443")
+    with pytest.raises(ImproperlyConfigured) as info:
+        S3Storage()
+    assert str(info.value) == (
+        "Invalid value for AWS_S3_PUBLIC_ENDPOINT_URL / public_endpoint_url: found "
+        "'files.example.com:443' (str); expected an http:// or https:// URL with a host, "
+        "such as 'https://s3.example.com:9000' or None."
+    )
+
+
 @override_settings(AWS_S3_ACCESS_KEY_ID=None, AWS_ACCESS_KEY_ID="ignored")
 def test_setting_defined_as_none_blocks_fallback(monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ignored-too")
@@ -176,6 +194,18 @@ def test_unknown_option():
             {"endpoint_url": "http://127.0.0.1:port"},
             "Invalid value for AWS_S3_ENDPOINT_URL / endpoint_url: found "
             "'http://127.0.0.1:port' (str); expected an http:// or https:// URL with a host, "
+            "such as 'https://s3.example.com:9000' or None.",
+        ),
+        (
+            {"public_endpoint_url": "files.example.com"},
+            "Invalid value for AWS_S3_PUBLIC_ENDPOINT_URL / public_endpoint_url: found "
+            "'files.example.com' (str); expected an http:// or https:// URL with a host, "
+            "such as 'https://s3.example.com:9000' or None.",
+        ),
+        (
+            {"public_endpoint_url": "ftp://files.example.com"},
+            "Invalid value for AWS_S3_PUBLIC_ENDPOINT_URL / public_endpoint_url: found "
+            "'ftp://files.example.com' (str); expected an http:// or https:// URL with a host, "
             "such as 'https://s3.example.com:9000' or None.",
         ),
         (
