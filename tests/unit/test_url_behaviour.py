@@ -7,13 +7,11 @@ from datetime import UTC, datetime, timedelta
 from unittest import mock
 from urllib.parse import urlencode
 
-import boto3
-import botocore.session
 import pytest
-from botocore.credentials import CredentialProvider, CredentialResolver, RefreshableCredentials
+from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import NoCredentialsError
 from django.utils.encoding import filepath_to_uri
-from test_url_support import KEYS, botocore_url, frozen_clock, make, sessions
+from test_url_support import KEYS, RefreshingStorage, botocore_url, frozen_clock, make, sessions
 
 from storages.backends._s3.urls import presign as _s3_presign
 from storages.backends.s3 import S3Storage
@@ -75,32 +73,6 @@ def test_unsigned_urls_need_no_credentials(sessions):
 
 
 # -- credentials are read at call time ------------------------------------------
-
-
-class FixedProvider(CredentialProvider):
-    """A credential provider that hands out one given Credentials object."""
-
-    METHOD = "test"
-
-    def __init__(self, credentials):
-        self.credentials = credentials
-
-    def load(self):
-        return self.credentials
-
-
-class RefreshingStorage(S3Storage):
-    """A storage whose session holds rotating credentials, like an assumed role's."""
-
-    def __init__(self, credentials, **kwargs):
-        self.test_credentials = credentials
-        super().__init__(**kwargs)
-
-    def _create_session(self):
-        core = botocore.session.get_session()
-        resolver = CredentialResolver([FixedProvider(self.test_credentials)])
-        core.register_component("credential_provider", resolver)
-        return boto3.Session(botocore_session=core, region_name="eu-west-1")
 
 
 def test_refreshable_credentials_are_read_at_each_call(frozen_clock):

@@ -1,4 +1,4 @@
-"""Helpers shared by the url() tests: clocks frozen for botocore and for us, session counts.
+"""Helpers shared by the url() tests: frozen clocks, session counts, rotating credentials.
 
 Not a test module; named test_url_* only to sit with the tests it serves.
 """
@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 
 import boto3
 import botocore.auth
+import botocore.session
 import pytest
+from botocore.credentials import CredentialProvider, CredentialResolver
 
 from storages.backends._s3.urls import presign as _s3_presign
 from storages.backends.s3 import S3Storage
@@ -60,6 +62,32 @@ def botocore_url(storage, name, **kwargs) -> str:
         HttpMethod=kwargs.get("http_method"),
     )
     return url
+
+
+class FixedProvider(CredentialProvider):
+    """A credential provider that hands out one given Credentials object."""
+
+    METHOD = "test"
+
+    def __init__(self, credentials):
+        self.credentials = credentials
+
+    def load(self):
+        return self.credentials
+
+
+class RefreshingStorage(S3Storage):
+    """A storage whose session holds rotating credentials, like an assumed role's."""
+
+    def __init__(self, credentials, **kwargs):
+        self.test_credentials = credentials
+        super().__init__(**kwargs)
+
+    def _create_session(self):
+        core = botocore.session.get_session()
+        resolver = CredentialResolver([FixedProvider(self.test_credentials)])
+        core.register_component("credential_provider", resolver)
+        return boto3.Session(botocore_session=core, region_name="eu-west-1")
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ from ..protocol import MAX_KEY_BYTES
 from ..state import RuntimeState
 from ..types import ConnectedStorage, SessionStorage
 from . import presign
+from .expiry import UrlLifetime
 from .layout import discover_layout, resolve_credentials
 from .public import PublicClients
 
@@ -105,6 +106,7 @@ class UrlState:
         "fast",
         "key_location",
         "key_prefix",
+        "lifetime",
         "lock",
         "public",
         "signed",
@@ -132,6 +134,7 @@ class UrlState:
         # Our own lock: a probe takes as long as building a boto3 client, and
         # storage._runtime.lock guards other caches.
         self.lock = threading.Lock()
+        self.lifetime = UrlLifetime()
 
     def key(self, storage: UrlStorage, name: Any) -> str:
         """Return ``storage._key(name)``, without the path arithmetic for plain names."""
@@ -225,7 +228,10 @@ class UrlState:
             creds = self._current_credentials(storage)
             if creds is None:
                 return None
-        url: str = builder.url(http_method, presign.encode_key(key), pairs, expire, creds)
+        encoded_key = presign.encode_key(key)
+        url: str = self.lifetime.sign(
+            storage, builder, http_method, encoded_key, pairs, expire, creds, self.credentials
+        )
         return url
 
     def _discover(self, storage: UrlStorage, signed: bool) -> Any:
@@ -332,6 +338,8 @@ def storage_url(
         url = state.s3_url(storage, key, parameters, expire, http_method)
         if url is not None:
             return url
+        # botocore signs with the same credentials: their expiry still applies.
+        expire = state.lifetime.botocore_expire(storage, expire, state.credentials)
     return _botocore_url(storage, state, key, parameters, expire, http_method)
 
 
