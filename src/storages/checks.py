@@ -127,6 +127,16 @@ def _url_warnings(entry: StorageConfig, config: S3Config) -> Iterator[CheckMessa
             obj=obj,
             id="storages.W001",
         )
+    if s["custom_domain"] and s["public_endpoint_url"]:
+        yield checks.Warning(
+            f"custom_domain {s['custom_domain']!r} and public_endpoint_url "
+            f"{s['public_endpoint_url']!r} are both set: URLs are built for custom_domain, "
+            "and public_endpoint_url is ignored.",
+            hint=f"Remove {_names('public_endpoint_url')} if URLs belong on the custom "
+            f"domain, or {_names('custom_domain')} if they belong on the public endpoint.",
+            obj=obj,
+            id="storages.W010",
+        )
     if (
         s["querystring_auth"]
         and not s["custom_domain"]

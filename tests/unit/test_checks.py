@@ -306,6 +306,25 @@ def test_presigned_static_urls_are_w006() -> None:
     ]
 
 
+def test_custom_domain_with_public_endpoint_is_w010() -> None:
+    options = {
+        **GOOD_MEDIA,
+        "custom_domain": "cdn.example.com",
+        "public_endpoint_url": "https://files.example.com",
+        "querystring_auth": False,
+    }
+    assert messages(default=storage(**options)) == [
+        "STORAGES['default']: (storages.W010) custom_domain 'cdn.example.com' and "
+        "public_endpoint_url 'https://files.example.com' are both set: URLs are built for "
+        "custom_domain, and public_endpoint_url is ignored.\n"
+        "\tHINT: Remove AWS_S3_PUBLIC_ENDPOINT_URL / public_endpoint_url if URLs belong on the "
+        "custom domain, or AWS_S3_CUSTOM_DOMAIN / custom_domain if they belong on the public "
+        "endpoint."
+    ]
+    del options["custom_domain"]
+    assert messages(default=storage(**options)) == []
+
+
 def test_use_ssl_false_with_endpoint_is_w007() -> None:
     options = {**GOOD_MEDIA, "endpoint_url": "https://s3.x.io", "use_ssl": False}
     assert messages(default=storage(**options)) == [
