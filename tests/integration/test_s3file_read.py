@@ -29,6 +29,15 @@ def big(storage, s3_client, bucket_name, data) -> str:
     return "big.bin"
 
 
+#: The ranges a sequential read of the 20 MiB object asks for, with the default settings.
+SEQUENTIAL_20_MIB = [
+    "bytes=0-65535",
+    "bytes=65536-4259839",
+    "bytes=4259840-12648447",
+    "bytes=12648448-20971519",
+]
+
+
 def ranges(recorder) -> list[str]:
     return [params["Range"] for params in recorder.params("GetObject")]
 
@@ -43,7 +52,7 @@ def test_open_makes_one_head_and_downloads_nothing(storage, big, record_calls):
     assert calls.names == ["HeadObject"]
 
 
-def test_read_n_fetches_one_read_ahead_window(storage, big, data, record_calls, s3_client):
+def test_read_n_fetches_one_small_first_window(storage, big, data, record_calls, s3_client):
     etag = s3_client.head_object(Bucket=storage.bucket_name, Key=big)["ETag"]
     calls = record_calls(storage)
     with storage.open(big, "rb") as f:
@@ -55,7 +64,7 @@ def test_read_n_fetches_one_read_ahead_window(storage, big, data, record_calls, 
     assert get == {
         "Bucket": storage.bucket_name,
         "Key": big,
-        "Range": "bytes=0-4194303",
+        "Range": "bytes=0-65535",  # FIRST_WINDOW, though the buffer asks for 256 KiB
         "IfMatch": etag,
     }
 
@@ -65,15 +74,46 @@ def test_read_ahead_size_is_a_setting(make_storage, big, data, record_calls):
     calls = record_calls(storage)
     with storage.open(big, "rb") as f:
         assert f.read(10) == data[:10]
-    assert ranges(calls) == ["bytes=0-1048575"]
+        assert f.read(64 * 1024) == data[10 : 10 + 64 * 1024]  # goes on past the first window
+    # The read that continues past the first window asks for file_read_ahead_size.
+    assert ranges(calls) == ["bytes=0-65535", "bytes=65536-1114111"]
+
+
+def test_a_long_first_read_asks_for_what_it_reads(storage, big, data, record_calls):
+    calls = record_calls(storage)
+    with storage.open(big, "rb") as f:
+        f.seek(5 * MiB)
+        assert f.read(MiB) == data[5 * MiB : 6 * MiB]  # longer than the buffer: no first window
+    assert ranges(calls) == ["bytes=5242880-6291455"]
+
+
+def test_a_rest_that_fits_in_the_buffer_comes_in_one_request(storage, big, data, record_calls):
+    calls = record_calls(storage)
+    with storage.open(big, "rb") as f:
+        f.seek(20 * MiB - 200 * 1024)
+        assert b"".join(iter(lambda: f.read(4096), b"")) == data[-200 * 1024 :]
+        f.seek(20 * MiB - 300 * 1024)  # more than the 256 KiB buffer left: a small window first
+        assert f.read(10) == data[-300 * 1024 : -300 * 1024 + 10]
+    assert ranges(calls) == ["bytes=20766720-20971519", "bytes=20664320-20729855"]
+
+
+def test_no_read_ahead_asks_for_what_each_read_needs(make_storage, big, data, record_calls):
+    storage = make_storage(file_read_ahead_size=0)
+    calls = record_calls(storage)
+    with storage.open(big, "rb") as f:
+        assert f.read(64 * 1024) == data[: 64 * 1024]
+        assert f.read(512 * 1024) == data[64 * 1024 : 576 * 1024]
+        assert f.read(10) == data[576 * 1024 : 576 * 1024 + 10]
+    # The buffer asks for 256 KiB at a time: no window grows.
+    assert ranges(calls) == ["bytes=0-65535", "bytes=65536-589823", "bytes=589824-851967"]
 
 
 def test_sequential_reads_double_the_window(storage, big, data, record_calls):
     calls = record_calls(storage)
     with storage.open(big, "rb") as f:
         assert b"".join(f.chunks()) == data
-    # 4 MiB, then 8 MiB, then the remaining 8 MiB: three requests for 20 MiB.
-    assert ranges(calls) == ["bytes=0-4194303", "bytes=4194304-12582911", "bytes=12582912-20971519"]
+    # 64 KiB, then 4 MiB (file_read_ahead_size), 8 MiB and the remaining 7.9 MiB.
+    assert ranges(calls) == SEQUENTIAL_20_MIB
 
 
 def test_seek_then_read_fetches_from_the_new_position(storage, big, data, record_calls):
@@ -84,7 +124,7 @@ def test_seek_then_read_fetches_from_the_new_position(storage, big, data, record
         assert f.seek(-10, io.SEEK_END) == 20 * MiB - 10
         assert f.read() == data[-10:]
         assert f.read(5) == b""
-    assert ranges(calls) == ["bytes=15728640-19922943", "bytes=20971510-20971519"]
+    assert ranges(calls) == ["bytes=15728640-15794175", "bytes=20971510-20971519"]
 
 
 def test_read_everything_in_parallel_ranges(storage, big, data, record_calls):
@@ -106,7 +146,7 @@ def test_read_everything_without_threads(make_storage, big, data, record_calls):
     with storage.open(big, "rb") as f:
         f.read(10)
         assert f.read() == data[10:]
-    assert ranges(calls) == ["bytes=0-4194303", "bytes=262144-20971519"]
+    assert ranges(calls) == ["bytes=0-65535", "bytes=65536-20971519"]
 
 
 def test_read_of_an_empty_object_fetches_nothing(storage, s3_client, bucket_name, record_calls):
@@ -349,7 +389,7 @@ def test_file_response_streams_in_ranges(storage, big, data, record_calls):
     assert calls.names == ["HeadObject"]
     assert b"".join(response.streaming_content) == data
     response.close()
-    assert ranges(calls) == ["bytes=0-4194303", "bytes=4194304-12582911", "bytes=12582912-20971519"]
+    assert ranges(calls) == SEQUENTIAL_20_MIB
 
 
 def test_saving_an_open_file_copies_it_in_ranges(storage, big, data, record_calls, s3_client):

@@ -265,8 +265,8 @@ S3_OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "file_read_ahead_size",
-        "Bytes the first ranged GET of a read asks for; it doubles (up to 64 MiB) while "
-        "reads stay sequential.",
+        "Bytes the ranged GET that continues a read past its first 64 KiB asks for; it "
+        "doubles (up to 64 MiB) while reads stay sequential.",
         default=4 * 1024**2,
         settings=("AWS_S3_FILE_READ_AHEAD_SIZE",),
         check=v.non_negative_int,

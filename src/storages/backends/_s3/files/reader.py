@@ -1,11 +1,13 @@
 """Lazy, ranged reads of one S3 object version, for S3File.
 
 Opening costs nothing here: bytes are fetched only when read. ``read(n)``,
-``readline()`` and seeks fetch HTTP ranges: a read-ahead window that doubles
-while reads stay sequential, so streaming a large object takes few requests
-and holds only a small buffer. ``read()`` of everything fetches the rest in
-parallel ranges sized by the storage's ``TransferConfig``, as boto3's
-``download_fileobj`` does.
+``readline()`` and seeks fetch HTTP ranges: a small first range at a new
+position (a header, a peek), then, while reads stay sequential, the read-ahead
+window, doubling, so streaming a large object takes few requests and holds
+only a small buffer. ``read()`` of everything fetches the rest in parallel
+ranges sized by the storage's ``TransferConfig``, as boto3's
+``download_fileobj`` does. A response abandoned with a few bytes unread is
+read to its end, which keeps its connection in the pool.
 
 Every GET carries ``If-Match`` with the ETag seen at open: S3 answers 412 when
 the object was replaced. Once the caller has seen anything of the version
@@ -37,7 +39,14 @@ from ..errors import is_not_found, missing_file, status_code
 from ..io import PositionedRaw
 from ..protocol import HTTP_PRECONDITION_FAILED
 
-__all__ = ["MAX_WINDOW", "PIECE_SIZE", "ObjectChangedError", "RangeReader"]
+__all__ = [
+    "DRAIN_LIMIT",
+    "FIRST_WINDOW",
+    "MAX_WINDOW",
+    "PIECE_SIZE",
+    "ObjectChangedError",
+    "RangeReader",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +60,17 @@ Refresh = Callable[[], "tuple[int, str | None] | None"]
 PIECE_SIZE = 256 * 1024
 #: Sequential reads double the window of each ranged GET up to this size.
 MAX_WINDOW = 64 * 1024**2
+#: The most the first GET at a new position (after open, or a seek elsewhere)
+#: asks for, unless the read wants more than a buffer (PIECE_SIZE) or the rest
+#: of the object fits in one (it then comes whole, in one request). Django's
+#: get_image_dimensions needs 1 KiB of an image, yet the buffer asks for
+#: PIECE_SIZE: a small first range keeps such reads cheap, and a read that goes
+#: on costs one more request.
+FIRST_WINDOW = 64 * 1024
+#: A response abandoned with at most this many bytes unread is read to its end,
+#: which hands its connection back to urllib3's pool (closing it unread drops
+#: the connection); reading more than this would cost more than a new connection.
+DRAIN_LIMIT = 64 * 1024
 #: How many times a read that saw nothing yet follows a replaced object (each
 #: retry is a HEAD and a GET): only an object rewritten faster than that fails.
 _FOLLOW_NEW_VERSIONS = 4
@@ -87,10 +107,11 @@ class RangeReader(PositionedRaw):
     one of the file's ``obj``, so a replaced connection sees every call);
     ``size`` and ``etag`` come from the HEAD made at open; ``params`` are
     extra GetObject parameters (SSE-C keys, RequestPayer, ...).
-    ``read_ahead`` is the first window of a ranged GET; ``transfer_config``
-    sets how ``readall()`` splits and parallelises a long read. ``refresh``
-    gives the version to read instead when the one opened was replaced before
-    anything of it was read.
+    ``read_ahead`` is the window of the GET that continues a read past its
+    first (:data:`FIRST_WINDOW`) range; later ones double it.
+    ``transfer_config`` sets how ``readall()`` splits and parallelises a long
+    read. ``refresh`` gives the version to read instead when the one opened
+    was replaced before anything of it was read.
     """
 
     def __init__(
@@ -165,7 +186,7 @@ class RangeReader(PositionedRaw):
         self._reading(lambda: self._copy_to(sink))
 
     def close(self) -> None:
-        """Release any open response (its connection is dropped if unread bytes remain)."""
+        """Release any open response, keeping its connection if few bytes were left unread."""
         self._drop_body()
         super().close()
 
@@ -199,7 +220,7 @@ class RangeReader(PositionedRaw):
                 if not got:
                     raise self._short_answer(self._pos)
             except _TRANSIENT_BODY_ERRORS as err:
-                self._drop_body()
+                self._drop_body(drain=False)  # broken: reading on could wait for a timeout
                 if attempt == self._attempts:
                     raise
                 logger.debug("Reading %s again from byte %d after %r", self.key, self._pos, err)
@@ -264,11 +285,18 @@ class RangeReader(PositionedRaw):
         self._drop_body()
         start = self._pos
         if start == self._next_sequential:
-            # Reads are sequential: fewer, longer requests (like the OS's read-ahead).
+            # Reads are sequential: fewer, longer requests (like the OS's read-ahead);
+            # after the small first range, the read-ahead window.
             self._window = min(max(self._window * 2, self._read_ahead), MAX_WINDOW)
+            length = max(wanted, self._window)
         else:
-            self._window = self._read_ahead
-        stop = min(self.size, start + max(wanted, self._window))
+            # The buffer asks for PIECE_SIZE whatever the caller wants; a read
+            # longer than that bypasses it, and then the caller does want it all.
+            # A rest that fits in what was asked comes whole: one request, not two.
+            self._window = 0
+            small = wanted <= PIECE_SIZE and self.size - start > wanted
+            length = min(wanted, FIRST_WINDOW) if small else wanted
+        stop = min(self.size, start + length)
         self._body = self._get(start, stop)
         self._body_pos = start
         self._body_stop = stop
@@ -318,10 +346,18 @@ class RangeReader(PositionedRaw):
             raise self._changed()
         return body
 
-    def _drop_body(self) -> None:
+    def _drop_body(self, *, drain: bool = True) -> None:
+        """Let go of the open response; read a small unread rest so its connection is reused."""
         body, self._body = self._body, None
-        if body is not None:
-            body.close()
+        if body is None:
+            return
+        left = self._body_stop - self._body_pos
+        if drain and 0 < left <= DRAIN_LIMIT:
+            try:
+                body.read()  # to the end: urllib3 then puts the connection back in its pool
+            except _TRANSIENT_BODY_ERRORS as err:
+                logger.debug("Closing the response for %s after %r", self.key, err)
+        body.close()
 
     def _changed(self) -> ObjectChangedError:
         return ObjectChangedError(
