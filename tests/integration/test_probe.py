@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import socket
 from typing import Any
 
 import django
@@ -13,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
+from faultproxy import FaultProxy
 from storages.backends._s3 import probe as _probe
 from storages.management.commands.s3probe import Command
 from storages.testing.seaweedfs import SeaweedFS
@@ -328,3 +330,62 @@ def test_exit_status_is_1_on_failure(
     with override_settings(STORAGES={"default": s3(s3_server, bucket_name)}):
         Command().run_from_argv(["manage.py", "s3probe"])
     assert capsys.readouterr().out.endswith("All checks passed.\n")
+
+
+def _public_probe(server: SeaweedFS, bucket: str, public: str) -> tuple[list[str], str, list[str]]:
+    """Probe a storage whose URLs point at ``public``; also return its URL check's lines."""
+    storages = {"default": s3(server, bucket, public_endpoint_url=public)}
+    lines, error = probe(server, storages)
+    lines = [line.replace(public, "http://PUBLIC") for line in lines]
+    assert lines[0] == f"{header('default', bucket)}, URLs at http://PUBLIC"
+    at = next(n for n, line in enumerate(lines) if re.match(r"  \w+ +url ", line))
+    return lines, error, lines[at : at + 2]
+
+
+def test_the_url_is_fetched_through_the_public_endpoint(
+    s3_server: SeaweedFS, bucket_name: str
+) -> None:
+    proxy = FaultProxy(s3_server.s3_port)
+    try:
+        lines, error, _ = _public_probe(s3_server, bucket_name, proxy.endpoint_url)
+    finally:
+        proxy.close()
+    url_line = (
+        f"  OK    url          GET http://PUBLIC/{bucket_name}/.s3probe-ID.txt (public "
+        "endpoint) returned HTTP 200 and the object's bytes"
+    )
+    ok = [url_line if " url " in line else line for line in expected_ok(bucket_name)]
+    assert (lines[1:], error) == ([*ok, "All checks passed."], "")
+    # Only the URL fetch crossed the public endpoint; every other check went to endpoint_url.
+    assert [method for method, _ in proxy.requests] == ["GET"]
+
+
+def test_an_unreachable_public_endpoint_fails_url(s3_server: SeaweedFS, bucket_name: str) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{unused.getsockname()[1]}"
+    _, error, url_lines = _public_probe(s3_server, bucket_name, closed)
+    assert url_lines == [
+        f"  FAIL  url          GET http://PUBLIC/{bucket_name}/.s3probe-ID.txt (public "
+        "endpoint) failed: <urlopen error [Errno 111] Connection refused>",
+        "        fix: Check AWS_S3_PUBLIC_ENDPOINT_URL / public_endpoint_url: this machine "
+        "cannot reach it. If only browsers can, open a URL from url() in a browser instead.",
+    ]
+    assert error == "1 check failed (default: url). (exit 1)"
+
+
+def test_a_refused_url_at_the_public_endpoint_names_the_forwarding(
+    s3_server: SeaweedFS, bucket_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What a proxy that rewrites the Host header gets: the signature no longer matches.
+    refused = b"<Error><Code>SignatureDoesNotMatch</Code></Error>"
+    monkeypatch.setattr(_probe, "fetch", lambda *args: (403, refused))
+    _, error, url_lines = _public_probe(s3_server, bucket_name, "https://files.example.com")
+    assert url_lines == [
+        f"  FAIL  url          GET http://PUBLIC/{bucket_name}/.s3probe-ID.txt (public "
+        "endpoint) returned HTTP 403 (SignatureDoesNotMatch)",
+        "        fix: Check that AWS_S3_PUBLIC_ENDPOINT_URL / public_endpoint_url leads to the "
+        "same store as AWS_S3_ENDPOINT_URL / endpoint_url and forwards the path and the Host "
+        "header unchanged (a signature covers both), then AWS_S3_REGION_NAME / region_name.",
+    ]
+    assert error == "1 check failed (default: url). (exit 1)"

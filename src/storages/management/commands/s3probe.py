@@ -106,9 +106,12 @@ class Command(BaseCommand):
             self.stdout.write(f"Storage {config.alias!r} ({config.backend}): not S3, skipped")
             return None
         endpoint = storage.connection.meta.client.meta.endpoint_url
+        public = ""
+        if storage.public_endpoint_url and not storage.custom_domain:
+            public = f", URLs at {storage.public_endpoint_url}"
         self.stdout.write(
             f"Storage {config.alias!r} ({config.backend}), bucket {storage.bucket_name!r} "
-            f"at {endpoint}"
+            f"at {endpoint}{public}"
         )
         results = Probe(storage, timeout).run()
         self._print(results)

@@ -2,9 +2,10 @@
 
 In order: credentials, bucket, region, clock skew, list / put / get
 permissions (with a temporary object), the ACL the storage sets, what a URL
-from ``url()`` returns, and delete (removing the temporary object). Every
-request goes through the storage's own client, so the probe sees exactly the
-credentials, endpoint, region and botocore settings the storage uses.
+from ``url()`` returns (fetched at ``public_endpoint_url`` when URLs point
+there), and delete (removing the temporary object). Every request goes
+through the storage's own client, so the probe sees exactly the credentials,
+endpoint, region and botocore settings the storage uses.
 """
 
 from __future__ import annotations
@@ -266,16 +267,25 @@ class Probe:
         url = storage_url(self.storage, self.name, None, None, None)
         parts = urlsplit(url)
         shown = f"{parts.scheme}://{parts.netloc}{parts.path}"
+        # url() builds URLs for the public endpoint unless a custom domain wins.
+        public = not self.storage.custom_domain and self.storage.public_endpoint_url
+        through = " (public endpoint)" if public else ""
         try:
             status, body = fetch(url, self.storage.verify, self.timeout)
         except (OSError, ValueError) as err:
-            raise FailedCheckError(
-                f"GET {shown} failed: {err}",
-                f"Check {names('custom_domain')} and {names('endpoint_url')}: browsers "
-                "must reach that host.",
-            ) from err
+            if public:
+                fix = (
+                    f"Check {names('public_endpoint_url')}: this machine cannot reach it. "
+                    "If only browsers can, open a URL from url() in a browser instead."
+                )
+            else:
+                fix = (
+                    f"Check {names('custom_domain')} and {names('endpoint_url')}: browsers "
+                    "must reach that host."
+                )
+            raise FailedCheckError(f"GET {shown}{through} failed: {err}", fix) from err
         if status == 200 and body == self.body:
-            return OK, f"GET {shown} returned HTTP 200 and the object's bytes"
+            return OK, f"GET {shown}{through} returned HTTP 200 and the object's bytes"
         code = body_error_code(body) if status != 200 else "different bytes"
         if not self.storage.querystring_auth:
             fix = (
@@ -287,12 +297,18 @@ class Probe:
                 f"Check that {names('custom_domain')} serves this bucket and location, and "
                 "that its signing keys (cloudfront_key_id, cloudfront_key) are right."
             )
+        elif public:
+            fix = (
+                f"Check that {names('public_endpoint_url')} leads to the same store as "
+                f"{names('endpoint_url')} and forwards the path and the Host header unchanged "
+                f"(a signature covers both), then {names('region_name')}."
+            )
         else:
             fix = (
                 f"Check {names('region_name')} and {names('signature_version')}; "
                 "the signature in the URL was refused."
             )
-        raise FailedCheckError(f"GET {shown} returned HTTP {status} ({code})", fix)
+        raise FailedCheckError(f"GET {shown}{through} returned HTTP {status} ({code})", fix)
 
     def delete(self) -> tuple[str, str]:
         try:
