@@ -51,6 +51,9 @@ from storages.backends.s3 import S3Storage
 KEYS = {"access_key": "AKIDEXAMPLE", "secret_key": "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"}
 BUCKET = "my-bucket"
 REGION = "eu-west-1"
+#: The store as the application reaches it, and as browsers do (public_endpoint_url).
+INNER = "http://seaweedfs:8333"
+PUBLIC = "https://files.example.com"
 
 
 def compare(
@@ -86,12 +89,12 @@ def storage(**options: Any) -> S3Storage:
     return S3Storage(bucket_name=BUCKET, region_name=REGION, location="media", **KEYS, **options)
 
 
-def boto3_client(signature_version: Any) -> Any:
+def boto3_client(signature_version: Any, endpoint_url: str | None = None) -> Any:
     session = boto3.Session(
         aws_access_key_id=KEYS["access_key"], aws_secret_access_key=KEYS["secret_key"]
     )
     config = Config(s3={"addressing_style": None}, signature_version=signature_version)
-    return session.client("s3", region_name=REGION, config=config)
+    return session.client("s3", region_name=REGION, config=config, endpoint_url=endpoint_url)
 
 
 def boto3_presign(client: Any, **extra: Any) -> Callable[[str], str]:
@@ -166,6 +169,19 @@ def main() -> None:
         unsigned.url, boto3_presign(boto3_client(botocore.UNSIGNED)), names, args.rounds
     )
     record("querystring_auth=False", ours, theirs, "unsigned client.generate_presigned_url")
+
+    # -- a public endpoint: requests go to INNER, URLs are for PUBLIC --------------------
+    public = storage(signature_version="s3v4", endpoint_url=INNER, public_endpoint_url=PUBLIC)
+    baseline = boto3_presign(boto3_client("s3v4", PUBLIC))
+    ours, theirs = compare(public.url, baseline, names, args.rounds)
+    record("public endpoint, SigV4", ours, theirs, "generate_presigned_url, PUBLIC client")
+
+    public_unsigned = storage(
+        querystring_auth=False, endpoint_url=INNER, public_endpoint_url=PUBLIC
+    )
+    baseline = boto3_presign(boto3_client(botocore.UNSIGNED, PUBLIC))
+    ours, theirs = compare(public_unsigned.url, baseline, names, args.rounds)
+    record("public endpoint, unsigned", ours, theirs, "unsigned, PUBLIC client")
 
     # -- custom domain and CloudFront -------------------------------------------------
     domain = storage(custom_domain="cdn.example.com")
@@ -267,6 +283,8 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
         ("presigned url() >= 20x boto3 (SigV4)", ratio["presigned SigV4"] >= 20),
         ("presigned url() >= 20x boto3 (default)", ratio["presigned default (SigV2 here)"] >= 20),
         ("unsigned url() >= 50x boto3", ratio["querystring_auth=False"] >= 50),
+        ("public endpoint url() >= 20x boto3 (SigV4)", ratio["public endpoint, SigV4"] >= 20),
+        ("public endpoint url() >= 20x boto3 (unsigned)", ratio["public endpoint, unsigned"] >= 20),
         ("first url() on a new thread < 1 ms", micros["first url() on a new thread"] < 1000),
         ("first url() on a new instance < 1 ms", micros["first url() on a new instance"] < 1000),
         ("CloudFront within 10% of bare RSA-SHA1", cloudfront["ratio"] >= 1 / 1.1),
