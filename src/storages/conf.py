@@ -33,6 +33,7 @@ __all__ = [
     "invalid_setting",
     "resolve",
     "spellings",
+    "whole_number_from_env",
 ]
 
 
@@ -72,6 +73,8 @@ class Option:
     secret: bool = False
     #: The reference reads this only from Django settings; we accept OPTIONS too.
     extension: bool = False
+    #: Turns an environment variable's text into the value (the check then runs on it).
+    from_env: Callable[[str], Any] | None = None
 
     def default_value(self) -> Any:
         """Return a fresh copy of the default (so mutable defaults are never shared)."""
@@ -89,12 +92,18 @@ def resolve(option: Option) -> Any:
     if option.env:
         env_value = lookup_env(option.env)
         if env_value is not None:
-            value = env_value
+            value = env_value if option.from_env is None else option.from_env(env_value)
     for name in reversed(option.settings):
         value = setting(name, value)
     if option.falsy_setting_means_default and not value:
         value = option.default_value()
     return value
+
+
+def whole_number_from_env(text: str) -> int | str:
+    """Return the int ``text`` spells in decimal digits, else ``text`` (the check refuses it)."""
+    digits = text.strip()
+    return int(digits) if digits.isascii() and digits.isdigit() else text
 
 
 def spellings(option: Option) -> str:

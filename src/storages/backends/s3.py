@@ -107,6 +107,7 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     bucket_name: str | None
     querystring_auth: bool
     querystring_expire: int
+    querystring_reuse_window: int
     signature_version: str | None
     location: str
     custom_domain: str | None

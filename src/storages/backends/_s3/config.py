@@ -27,6 +27,7 @@ from ...base import SettingsHooks, resolve_attributes
 from ...conf import UNSET, invalid_setting, spellings
 from .extension import is_overridden
 from .options import S3_OPTIONS_BY_NAME
+from .protocol import MAX_PRESIGNED_EXPIRY
 
 __all__ = [
     "CONFIG_DEPRECATION",
@@ -160,6 +161,9 @@ def build_config(
     if transfer_config is None:
         transfer_config = TransferConfig(use_threads=settings["use_threads"])
     refusals = [*_setting_refusals(storage_class.__name__, settings)]
+    window_refusal = _reuse_window_refusal(settings, client_config)
+    if window_refusal is not None:
+        refusals.append(window_refusal)
     source, signer, refusal = _resolve_signer(storage_class, signer_keyword, settings, storage)
     if refusal is not None:
         refusals.append(refusal)
@@ -206,6 +210,43 @@ def _setting_refusals(class_name: str, settings: Mapping[str, Any]) -> list[Refu
             )
         )
     return refusals
+
+
+def _reuse_window_refusal(settings: Mapping[str, Any], client_config: Config) -> Refusal | None:
+    """Refuse a reuse window whose URLs would live longer than S3 accepts (SigV4: 7 days).
+
+    A URL reused until the end of its window must still be valid
+    ``querystring_expire`` seconds later, so it is signed for their sum.
+    Custom-domain (CloudFront) URLs and the legacy ``s3`` signature have no
+    such limit; unsigned URLs have no expiry.
+    """
+    window, expire = settings["querystring_reuse_window"], settings["querystring_expire"]
+    if (
+        not window
+        or expire + window <= MAX_PRESIGNED_EXPIRY
+        or not settings["querystring_auth"]
+        or settings["custom_domain"]
+        or getattr(client_config, "signature_version", None) == "s3"
+    ):
+        return None
+    total = expire + window
+    fix = (
+        f"Lower {_names('querystring_reuse_window')} or {_names('querystring_expire')} "
+        f"so that they add up to {MAX_PRESIGNED_EXPIRY} seconds or less."
+    )
+    return Refusal(
+        "storages.E008",
+        ImproperlyConfigured(
+            f"querystring_reuse_window ({window}) plus querystring_expire ({expire}) is "
+            f"{total} seconds: a URL reused until the end of its window must stay valid "
+            f"that long, and S3 accepts at most {MAX_PRESIGNED_EXPIRY} (7 days) for a "
+            f"presigned URL. {fix}"
+        ),
+        f"querystring_reuse_window ({window}) plus querystring_expire ({expire}) is "
+        f"{total} seconds, more than the {MAX_PRESIGNED_EXPIRY} (7 days) S3 accepts for a "
+        "presigned URL; S3Storage refuses to start with it.",
+        fix,
+    )
 
 
 def _resolve_signer(

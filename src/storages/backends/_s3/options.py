@@ -14,7 +14,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 
 from ... import validators as v
-from ...conf import Option
+from ...conf import Option, whole_number_from_env
 from .protocol import MIN_PART_SIZE
 
 __all__ = ["DEFAULT_GZIP_CONTENT_TYPES", "S3_OPTIONS", "S3_OPTIONS_BY_NAME"]
@@ -136,6 +136,17 @@ S3_OPTIONS: tuple[Option, ...] = (
         default=3600,
         settings=("AWS_QUERYSTRING_EXPIRE",),
         check=v.non_negative_int,
+    ),
+    Option(
+        "querystring_reuse_window",
+        "Seconds during which url() returns the same presigned URL for the same arguments, "
+        "so browsers and CDNs can cache it; 0 signs every URL anew.",
+        default=0,
+        settings=("AWS_QUERYSTRING_REUSE_WINDOW",),
+        env=("AWS_QUERYSTRING_REUSE_WINDOW",),
+        check=v.non_negative_int,
+        from_env=whole_number_from_env,
+        extension=True,
     ),
     Option(
         "custom_domain",

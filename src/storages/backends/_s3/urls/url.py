@@ -32,7 +32,7 @@ import re
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
@@ -46,7 +46,7 @@ from ..protocol import MAX_KEY_BYTES
 from ..state import RuntimeState
 from ..types import ConnectedStorage, SessionStorage
 from . import presign
-from .expiry import UrlLifetime
+from .expiry import UrlLifetime, cloudfront_expiry
 from .layout import discover_layout, resolve_credentials
 from .public import PublicClients
 
@@ -73,6 +73,7 @@ class UrlStorage(ConnectedStorage, SessionStorage, Protocol):
     location: str
     querystring_auth: bool
     querystring_expire: int
+    querystring_reuse_window: int
     custom_domain: str | None
     url_protocol: str
     _connections: Any
@@ -352,7 +353,7 @@ def _custom_domain_url(
         url += "?" + urlencode(parameters)
     signer = storage.cloudfront_signer
     if storage.querystring_auth and signer:
-        expiration = utcnow() + timedelta(seconds=expire)
+        expiration = cloudfront_expiry(utcnow(), expire, storage.querystring_reuse_window)
         signed: str = signer.generate_presigned_url(url, date_less_than=expiration)
         return signed
     return url
