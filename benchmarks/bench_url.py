@@ -183,6 +183,15 @@ def main() -> None:
     ours, theirs = compare(public_unsigned.url, baseline, names, args.rounds)
     record("public endpoint, unsigned", ours, theirs, "unsigned, PUBLIC client")
 
+    # -- a reuse window: URLs signed as of the window's start, for expire + window --------
+    reused = storage(signature_version="s3v4", querystring_reuse_window=900)
+    ours, theirs = compare(reused.url, boto3_presign(boto3_client("s3v4")), names, args.rounds)
+    record("reuse window 900 s, SigV4", ours, theirs, "client.generate_presigned_url (s3v4)")
+
+    reused_v2 = storage(querystring_reuse_window=900)
+    ours, theirs = compare(reused_v2.url, boto3_presign(boto3_client(None)), names, args.rounds)
+    record("reuse window 900 s, default (SigV2)", ours, theirs, "client.generate_presigned_url")
+
     # -- custom domain and CloudFront -------------------------------------------------
     domain = storage(custom_domain="cdn.example.com")
 
@@ -285,6 +294,11 @@ def report(rows: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
         ("unsigned url() >= 50x boto3", ratio["querystring_auth=False"] >= 50),
         ("public endpoint url() >= 20x boto3 (SigV4)", ratio["public endpoint, SigV4"] >= 20),
         ("public endpoint url() >= 20x boto3 (unsigned)", ratio["public endpoint, unsigned"] >= 20),
+        ("reuse window url() >= 20x boto3 (SigV4)", ratio["reuse window 900 s, SigV4"] >= 20),
+        (
+            "reuse window url() >= 20x boto3 (default)",
+            ratio["reuse window 900 s, default (SigV2)"] >= 20,
+        ),
         ("first url() on a new thread < 1 ms", micros["first url() on a new thread"] < 1000),
         ("first url() on a new instance < 1 ms", micros["first url() on a new instance"] < 1000),
         ("CloudFront within 10% of bare RSA-SHA1", cloudfront["ratio"] >= 1 / 1.1),
