@@ -85,14 +85,21 @@ def safe_join(base: str, *paths: Any) -> str:
     return final_path.lstrip("/")
 
 
+def leading_slash_message(class_name: str, location: str) -> str | None:
+    """Return why ``location`` is refused (it begins with a slash), or None if it is not."""
+    if not location.startswith("/"):
+        return None
+    return (
+        f"{class_name}.location cannot begin with a leading slash. "
+        f"Found '{location}'. Use '{location.lstrip('/')}' instead."
+    )
+
+
 def check_location(storage: Any) -> None:
     """Raise ImproperlyConfigured if ``storage.location`` starts with a slash."""
-    if storage.location.startswith("/"):
-        correct = storage.location.lstrip("/")
-        raise ImproperlyConfigured(
-            f"{storage.__class__.__name__}.location cannot begin with a leading slash. "
-            f"Found '{storage.location}'. Use '{correct}' instead."
-        )
+    message = leading_slash_message(storage.__class__.__name__, storage.location)
+    if message is not None:
+        raise ImproperlyConfigured(message)
 
 
 def lookup_env(names: Iterable[str]) -> str | None:

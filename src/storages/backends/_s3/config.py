@@ -25,6 +25,7 @@ from django.core.exceptions import ImproperlyConfigured
 from ... import signers
 from ...base import SettingsHooks, resolve_attributes
 from ...conf import UNSET, invalid_setting, spellings
+from ...utils import leading_slash_message
 from .extension import is_overridden
 from .options import S3_OPTIONS_BY_NAME
 from .protocol import MAX_PRESIGNED_EXPIRY
@@ -181,18 +182,15 @@ def build_config(
 def _setting_refusals(class_name: str, settings: Mapping[str, Any]) -> list[Refusal]:
     refusals = []
     location: str = settings["location"]
-    if location.startswith("/"):
-        correct = location.lstrip("/")
+    message = leading_slash_message(class_name, location)
+    if message is not None:
         refusals.append(
             Refusal(
                 "storages.E003",
-                ImproperlyConfigured(
-                    f"{class_name}.location cannot begin with a leading slash. "
-                    f"Found '{location}'. Use '{correct}' instead."
-                ),
+                ImproperlyConfigured(message),
                 f"location {location!r} begins with a slash ({_names('location')}); "
                 "S3Storage refuses to start with it.",
-                f"Use {correct!r} instead: S3 keys do not begin with a slash.",
+                f"Use {location.lstrip('/')!r} instead: S3 keys do not begin with a slash.",
             )
         )
     if settings["session_profile"] and (settings["access_key"] or settings["secret_key"]):
