@@ -21,6 +21,7 @@ from django.core.checks import CheckMessage, Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from .backends._s3.params import effective_acl
 from .backends._s3.protocol import MAX_PRESIGNED_EXPIRY
 from .conf import spellings
 
@@ -86,8 +87,7 @@ def _names(name: str) -> str:
 
 
 def _acl(s: Mapping[str, Any]) -> str | None:
-    acl = s["object_parameters"].get("ACL") or s["default_acl"]
-    return str(acl) if acl else None
+    return effective_acl(s["object_parameters"], s["default_acl"])
 
 
 def _is_aws_endpoint(endpoint_url: str) -> bool:

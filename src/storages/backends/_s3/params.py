@@ -10,7 +10,7 @@ from boto3.s3.transfer import S3Transfer
 
 from .protocol import MAX_KEY_BYTES
 
-__all__ = ["check_key", "filter_download_params", "write_parameters"]
+__all__ = ["check_key", "effective_acl", "filter_download_params", "write_parameters"]
 
 _ALLOWED_DOWNLOAD_ARGS = frozenset(S3Transfer.ALLOWED_DOWNLOAD_ARGS)
 
@@ -45,6 +45,12 @@ def write_parameters(
     if "ACL" not in params and default_acl:
         params["ACL"] = default_acl
     return params
+
+
+def effective_acl(object_parameters: Mapping[str, Any], default_acl: str | None) -> str | None:
+    """Return the canned ACL uploads carry: ``object_parameters["ACL"]``, else ``default_acl``."""
+    acl = object_parameters.get("ACL") or default_acl
+    return str(acl) if acl else None
 
 
 def _shown(key: str) -> str:

@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
 
 from ..errors import status_code
-from ..params import filter_download_params
+from ..params import effective_acl, filter_download_params
 from ..protocol import ACCESS_DENIED, HTTP_NOT_FOUND, NOT_IMPLEMENTED
 from ..urls.url import UrlStorage, storage_url
 from ..writes import WriteRequest, WriteStorage, put
@@ -237,7 +237,7 @@ class Probe:
         return OK, f"read back the same {len(data)} bytes"
 
     def acl(self) -> tuple[str, str]:
-        acl = self.storage.object_parameters.get("ACL") or self.storage.default_acl
+        acl = effective_acl(self.storage.object_parameters, self.storage.default_acl)
         if not acl:
             return OK, "none set; the bucket's policy decides who reads the files"
         if acl not in (*_PUBLIC_ACLS, "private"):
