@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import posixpath
 import warnings
-from collections.abc import MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from datetime import datetime, timedelta  # noqa: F401 - public names, as in django-storages
 from typing import Any, ClassVar
 
@@ -58,6 +58,8 @@ from ._s3.params import check_key, filter_download_params, write_parameters
 from ._s3.static.listing import body_digest
 from ._s3.static.manifest import StaticManifestMixin
 from ._s3.static.scope import ListingMixin
+from ._s3.uploads import multipart as part_uploads
+from ._s3.uploads import presigned as presigned_uploads
 from ._s3.urls.cookies import signed_cookies
 from ._s3.urls.url import storage_url
 from ._s3.writes import WriteRequest, send
@@ -394,6 +396,149 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         and SuspiciousOperation for a pattern that leaves ``location``.
         """
         return signed_cookies(self, name_pattern, expire)
+
+    # -- direct uploads (the browser sends the file to S3) -----------------------
+
+    def presigned_post(
+        self,
+        name: str,
+        *,
+        content_type: str | None = None,
+        max_size: int | None = None,
+        min_size: int = 0,
+        expire: int | None = None,
+        metadata: dict[str, str] | None = None,
+        max_length: int | None = None,
+    ) -> dict[str, Any]:
+        """Return ``{"url", "fields", "name"}``: a presigned POST for an HTML form.
+
+        The browser sends ``fields``, then the file as the last field
+        (``file``), in a ``multipart/form-data`` POST to ``url``. ``name`` is
+        the new file's storage name (to store on the model): ``name`` after
+        the storage's naming, with ``_`` and 7 random characters added before
+        the extensions, so that no two uploads share a key. S3 refuses the
+        POST (403) when the form changes the key or any field, and (400) when
+        the file is not between ``min_size`` and ``max_size`` bytes (at most
+        5 GiB). The policy expires after ``expire`` seconds (default:
+        ``querystring_expire``).
+
+        ``content_type`` is pinned exactly; ``"image/"`` (ending in ``/``)
+        accepts any type starting with it, and the form must then add a
+        ``Content-Type`` field itself. Default: the type ``save()`` would
+        store. The policy also pins ``metadata`` (``x-amz-meta-*``) and the
+        upload parameters ``save()`` sends (``get_object_parameters()``,
+        ``default_acl``); a parameter a POST form cannot carry raises
+        ImproperlyConfigured. ``max_length`` (a ``FileField``'s) limits the
+        name's length.
+        """
+        return presigned_uploads.presigned_post(
+            self,
+            name,
+            content_type=content_type,
+            max_size=max_size,
+            min_size=min_size,
+            expire=expire,
+            metadata=metadata,
+            max_length=max_length,
+        )
+
+    def presigned_put(
+        self,
+        name: str,
+        *,
+        content_type: str | None = None,
+        expire: int | None = None,
+        metadata: dict[str, str] | None = None,
+        max_length: int | None = None,
+    ) -> dict[str, Any]:
+        """Return ``{"url", "headers", "name"}``: a presigned PUT of a new file.
+
+        The browser sends the file as the body of a PUT to ``url``, with
+        exactly ``headers``: they are signed into the URL, so S3 refuses
+        (403) a request that changes or leaves out one. They carry the
+        content type, ``metadata`` and the upload parameters ``save()``
+        sends, plus ``If-None-Match: *`` when ``file_overwrite`` is off, so
+        that the URL never replaces an object (412). Naming, ``content_type``
+        (exact only), ``expire`` and ``max_length`` are as in
+        :meth:`presigned_post`. The size is not limited: check it once the
+        upload is done, or use :meth:`presigned_post`. Needs Signature
+        Version 4 (``signature_version = "s3v4"``).
+        """
+        return presigned_uploads.presigned_put(
+            self,
+            name,
+            content_type=content_type,
+            expire=expire,
+            metadata=metadata,
+            max_length=max_length,
+        )
+
+    def start_multipart_upload(
+        self,
+        name: str,
+        *,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+        max_length: int | None = None,
+    ) -> dict[str, str]:
+        """Start a multipart upload of a new file; return ``{"name", "upload_id"}``.
+
+        One CreateMultipartUpload request, with the content type,
+        ``metadata`` and the upload parameters ``save()`` sends. Naming,
+        ``content_type`` and ``max_length`` are as in :meth:`presigned_put`.
+        Then sign part URLs with :meth:`presigned_upload_parts`, and finish
+        with :meth:`complete_multipart_upload` or
+        :meth:`abort_multipart_upload`.
+        """
+        return part_uploads.start(
+            self, name, content_type=content_type, metadata=metadata, max_length=max_length
+        )
+
+    def presigned_upload_parts(
+        self,
+        name: str,
+        upload_id: str,
+        part_numbers: Iterable[int],
+        *,
+        expire: int | None = None,
+    ) -> dict[int, str]:
+        """Return ``{part_number: url}``: presigned URLs for parts of a multipart upload.
+
+        The browser sends each part as the body of a PUT to its URL, in any
+        order and in parallel, and keeps the ``ETag`` header of each answer.
+        Part numbers run from 1 to 10,000; every part but the last must be
+        at least 5 MiB. Ask for any batch of part numbers, as often as
+        needed. No request is sent.
+        """
+        return part_uploads.sign_parts(self, name, upload_id, part_numbers, expire=expire)
+
+    def complete_multipart_upload(
+        self,
+        name: str,
+        upload_id: str,
+        parts: Iterable[Mapping[str, Any]],
+        *,
+        max_size: int | None = None,
+    ) -> str:
+        """Assemble the uploaded parts into the file ``name``; return ``name``.
+
+        ``parts`` lists ``{"part_number": n, "etag": "..."}`` for each part,
+        with the ETag S3 answered its PUT with. With ``max_size``, the parts'
+        total size is read first (ListParts), and an upload over it is
+        aborted (ValueError). When ``file_overwrite`` is off, the completion
+        is create-only (``If-None-Match: *``); if another writer stored the
+        name meanwhile, the upload is aborted (FileExistsError). A completed
+        or aborted upload raises FileNotFoundError.
+        """
+        return part_uploads.complete(self, name, upload_id, parts, max_size=max_size)
+
+    def abort_multipart_upload(self, name: str, upload_id: str) -> None:
+        """Abort a multipart upload: S3 deletes the parts sent so far.
+
+        Aborting an upload that was aborted or completed already is not an
+        error.
+        """
+        part_uploads.abort(self, name, upload_id)
 
 
 @deconstructible(path="storages.backends.s3.S3StaticStorage")

@@ -27,6 +27,7 @@ __all__ = [
     "MAX_PARTS",
     "MAX_PART_SIZE",
     "MAX_PRESIGNED_EXPIRY",
+    "MAX_PUT_SIZE",
     "MIN_PART_SIZE",
     "NOT_IMPLEMENTED",
     "NO_SUCH_BUCKET",
@@ -42,6 +43,9 @@ MAX_KEY_BYTES = 1024
 MIN_PART_SIZE = 5 * 1024**2
 #: A part is at most 5 GiB.
 MAX_PART_SIZE = 5 * 1024**3
+#: One PutObject (or browser POST) stores at most 5 GiB; larger objects need a
+#: multipart upload.
+MAX_PUT_SIZE = 5 * 1024**3
 #: Part numbers run from 1 to 10,000.
 MAX_PARTS = 10_000
 #: One DeleteObjects request names at most 1,000 keys (MalformedXML beyond).

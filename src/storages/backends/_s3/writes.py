@@ -66,7 +66,12 @@ class WriteStorage(Protocol):
     def _key(self, name: str) -> str: ...
 
 
-def conditional_writes_supported(storage: WriteStorage) -> bool:
+class _HasRuntime(Protocol):
+    @property
+    def _runtime(self) -> RuntimeState: ...
+
+
+def conditional_writes_supported(storage: _HasRuntime) -> bool:
     """Return False once the store has refused ``If-None-Match`` on a write."""
     return not storage._runtime.conditional_writes_unsupported
 

@@ -50,7 +50,7 @@ from .expiry import UrlLifetime, cloudfront_expiry
 from .layout import discover_layout, resolve_credentials
 from .public import PublicClients
 
-__all__ = ["UrlState", "UrlStorage", "storage_url", "utcnow"]
+__all__ = ["UrlState", "UrlStorage", "presigning_client", "storage_url", "utcnow"]
 
 logger = logging.getLogger(__name__)
 
@@ -370,12 +370,28 @@ def _botocore_url(
     params = dict(parameters) if parameters else {}
     params["Bucket"] = storage.bucket.name
     params["Key"] = key
-    if state.public is not None:
-        client = state.public.client(storage, storage.querystring_auth)
-    else:
-        connection = storage.connection if storage.querystring_auth else storage.unsigned_connection
-        client = connection.meta.client
+    client = _client(storage, state, storage.querystring_auth)
     presigned: str = client.generate_presigned_url(
         "get_object", Params=params, ExpiresIn=expire, HttpMethod=http_method
     )
     return presigned
+
+
+def _client(storage: UrlStorage, state: UrlState, signed: bool) -> Any:
+    if state.public is not None:
+        return state.public.client(storage, signed)
+    connection = storage.connection if signed else storage.unsigned_connection
+    return connection.meta.client
+
+
+def presigning_client(storage: UrlStorage) -> Any:
+    """Return the client that botocore presigns ``storage``'s signed URLs with.
+
+    The client of the ``public_endpoint_url`` when there is one (browsers
+    reach the store there), else this thread's connection's client. Direct
+    uploads (``uploads/``) sign their policies and URLs with it too.
+    """
+    state = storage._runtime.url
+    if state is None or state.bucket is not storage.bucket_name:
+        state = _new_state(storage)
+    return _client(storage, state, signed=True)
