@@ -46,7 +46,7 @@ try:
 except ImportError as err:  # pragma: no cover - boto3 is a dependency
     raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
 
-from ._s3.config import SignerSource, build_config
+from ._s3.config import ProfileChoice, SignerSource, StoreRules, build_config
 from ._s3.connections import S3ConnectionMixin
 from ._s3.create import save_new
 from ._s3.errors import is_not_found, not_found_as_missing
@@ -55,6 +55,7 @@ from ._s3.files.file import S3File
 from ._s3.naming import assumed_taken, may_skip_check, picking, unchecked_names
 from ._s3.options import S3_OPTIONS
 from ._s3.params import check_key, filter_download_params, write_parameters
+from ._s3.providers import log_choice, profile_defaults, use_content_md5
 from ._s3.static.listing import body_digest
 from ._s3.static.manifest import StaticManifestMixin
 from ._s3.static.scope import ListingMixin
@@ -137,6 +138,9 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     file_upload_temp_dir: str | None
     collectstatic_listing: bool
     hashed_files_cache_control: str | None
+    provider: str
+    #: What the store accepts, from the provider profile (``_s3/providers``).
+    _store_rules: StoreRules
 
     def __init__(self, **settings: Any) -> None:
         """Take the settings and derived values of the one resolved configuration.
@@ -153,6 +157,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
             setattr(self, name, value)
         self.client_config = config.client_config
         self.transfer_config = config.transfer_config
+        self._store_rules = config.profile.rules
+        log_choice(config.profile, type(self).__name__)
         self._init_connections()
         self._signer_from_keys = False
         if config.signer_source is SignerSource.KEYWORD:
@@ -161,6 +167,20 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         elif config.signer_source is not SignerSource.CLASS_ATTRIBUTE:
             self._cloudfront_signer = config.signer
             self._signer_from_keys = config.signer_source is SignerSource.KEY_PAIR
+
+    # -- provider profile -----------------------------------------------------
+
+    def _profile_defaults(
+        self, settings: Mapping[str, Any], given: frozenset[str]
+    ) -> ProfileChoice:
+        """Return the provider profile's defaults for ``settings`` (see ``_s3/providers``)."""
+        return profile_defaults(settings, given)
+
+    def _create_resource(self, config: Config) -> Any:
+        resource = super()._create_resource(config)
+        if self._store_rules.content_md5:
+            use_content_md5(resource)
+        return resource
 
     # -- CloudFront signer ---------------------------------------------------
 

@@ -5,7 +5,10 @@
 decides everything S3Storage derives from the settings: the botocore ``Config`` of
 its clients, the ``TransferConfig`` of its uploads, where its CloudFront signer
 comes from, the deprecation warnings it gives, and the contradictions it refuses
-to start with. ``S3Storage.__init__`` builds it for itself; the system checks
+to start with. The provider profile (``provider``) fills in defaults for the
+settings the user did not give: the storage computes them (``providers/``,
+through ``_profile_defaults``), and this module layers them under what was
+given. ``S3Storage.__init__`` builds it for itself; the system checks
 build it for a class and its ``OPTIONS`` without creating a storage, so they
 report exactly what the storage would do.
 """
@@ -19,24 +22,27 @@ from typing import Any, Protocol
 
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
+from django.conf import settings as django_settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.exceptions import ImproperlyConfigured
 
 from ... import signers
 from ...base import SettingsHooks, resolve_attributes
 from ...conf import UNSET, invalid_setting, spellings
-from ...utils import leading_slash_message
+from ...utils import leading_slash_message, lookup_env
 from .extension import is_overridden
-from .options import S3_OPTIONS_BY_NAME
+from .options import S3_OPTIONS, S3_OPTIONS_BY_NAME
 from .protocol import MAX_PRESIGNED_EXPIRY
 
 __all__ = [
     "CONFIG_DEPRECATION",
     "USE_THREADS_DEPRECATION",
     "ConfigurableStorage",
+    "ProfileChoice",
     "Refusal",
     "S3Config",
     "SignerSource",
+    "StoreRules",
     "build_config",
 ]
 
@@ -50,10 +56,51 @@ USE_THREADS_DEPRECATION = (
 )
 
 
+@dataclass(frozen=True)
+class StoreRules:
+    """What the engine must respect of the store, as the provider profile says.
+
+    The defaults are Amazon S3's (the ``aws`` profile).
+    """
+
+    #: Every part of a multipart upload but the last has the same size: the
+    #: part size never grows (an upload of unknown length then stops at
+    #: 10,000 parts).
+    equal_parts: bool = False
+    #: DeleteObjects carries Content-MD5 instead of a flexible checksum.
+    content_md5: bool = False
+    #: DeleteObjects exists; False deletes one key a request.
+    delete_objects: bool = True
+    #: False: never send ``If-None-Match`` (the store lacks conditional writes).
+    conditional_writes: bool = True
+
+
+@dataclass(frozen=True)
+class ProfileChoice:
+    """The provider profile that applies, and the defaults it adds."""
+
+    #: The profile's name, e.g. ``"r2"``.
+    name: str
+    #: Why it applies, e.g. ``"endpoint host 'x.r2.cloudflarestorage.com'"``.
+    reason: str
+    #: Values for the settings the user did not give (``region_name``, ...).
+    settings: Mapping[str, Any]
+    #: botocore ``Config`` options, beneath the user's own.
+    client_options: Mapping[str, Any]
+    rules: StoreRules
+
+
+#: What applies when no profile adds anything (Amazon S3's behaviour).
+NO_PROFILE = ProfileChoice("aws", "no profile", {}, {}, StoreRules())
+
+
 class ConfigurableStorage(SettingsHooks, Protocol):
     """What building a configuration calls on a storage: its settings hooks."""
 
     def get_cloudfront_signer(self, key_id: str, key: str | bytes) -> signers.Signer | None: ...
+    def _profile_defaults(
+        self, settings: Mapping[str, Any], given: frozenset[str]
+    ) -> ProfileChoice: ...
 
 
 class SignerSource(enum.Enum):
@@ -104,6 +151,8 @@ class S3Config:
     deprecations: tuple[str, ...]
     #: What the storage refuses, in the order it looks: it raises the first.
     refusals: tuple[Refusal, ...]
+    #: The provider profile, and what it added.
+    profile: ProfileChoice = NO_PROFILE
 
     @property
     def signs_cloudfront_urls(self) -> bool:
@@ -144,6 +193,8 @@ def build_config(
         # Django's mixin takes it before S3Storage.__init__ runs.
         given.pop("manifest_storage", None)
     settings = resolve_attributes(hooks, given)
+    profile = hooks._profile_defaults(settings, _given_names(storage_class, given, settings))
+    settings = {**settings, **profile.settings}
     deprecations: list[str] = []
     client_config = settings["client_config"]
     legacy_config = getattr(hooks, "config", None)
@@ -155,7 +206,11 @@ def build_config(
             s3={"addressing_style": settings["addressing_style"]},
             signature_version=settings["signature_version"],
             proxies=settings["proxies"],
+            **profile.client_options,
         )
+    elif profile.client_options:
+        # The profile's options beneath the given Config: an option it sets wins.
+        client_config = Config(**profile.client_options).merge(client_config)
     if settings["use_threads"] is False:
         deprecations.append(USE_THREADS_DEPRECATION)
     transfer_config = settings["transfer_config"]
@@ -176,7 +231,30 @@ def build_config(
         signer=signer,
         deprecations=tuple(deprecations),
         refusals=tuple(refusals),
+        profile=profile,
     )
+
+
+def _given_names(
+    storage_class: type[Any], keywords: Mapping[str, Any], settings: Mapping[str, Any]
+) -> frozenset[str]:
+    """Return the settings given explicitly, which a provider profile must not replace.
+
+    Given means: a keyword (``OPTIONS``), a class attribute, a Django setting
+    or an environment variable of the row, even one that holds the default
+    (``AWS_S3_ADDRESSING_STYLE = None`` asks for botocore's choice), or a
+    value other than the row's default (from ``get_default_settings()``).
+    """
+    given = set(keywords)
+    for option in S3_OPTIONS:
+        if (
+            hasattr(storage_class, option.name)
+            or any(hasattr(django_settings, name) for name in option.settings)
+            or (option.env and lookup_env(option.env) is not None)
+            or settings.get(option.name) != option.default_value()
+        ):
+            given.add(option.name)
+    return frozenset(given)
 
 
 def _setting_refusals(class_name: str, settings: Mapping[str, Any]) -> list[Refusal]:

@@ -54,7 +54,8 @@ class S3ConnectionMixin:
         self._connections = threading.local()
         self._unsigned_connections = threading.local()
         # Caches shared by all threads (URL signing state, ...), rebuilt after unpickling.
-        self._runtime = RuntimeState()
+        rules = getattr(self, "_store_rules", None)
+        self._runtime = RuntimeState(conditional_writes=rules is None or rules.conditional_writes)
 
     def _create_session(self) -> boto3.session.Session:
         """Return a new boto3 Session for this storage's credentials (override point)."""

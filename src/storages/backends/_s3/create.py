@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
 from types import MappingProxyType
 from typing import Any
 
@@ -100,15 +101,37 @@ def _create_multipart(request: WriteRequest, client: Any, first: bytes, body: An
     writer = start_multipart(request, client, _CREATE_ONLY)
     try:
         chunk_size = int(storage.transfer_config.multipart_chunksize)
-        number, chunk = 1, first
-        while chunk:
+        if storage._store_rules.equal_parts:
+            chunks = _equal_chunks(first, body, part_size(chunk_size, 1, grow=False))
+        else:
+            chunks = _growing_chunks(first, body, chunk_size)
+        for number, chunk in enumerate(chunks, start=1):
             writer.send(number, io.BytesIO(chunk))
-            number += 1
-            chunk = _read_up_to(body, part_size(chunk_size, number))
         writer.complete()
     except BaseException:
         writer.abort()
         raise
+
+
+def _growing_chunks(first: bytes, body: Any, chunk_size: int) -> Iterator[bytes]:
+    # The first part is what was read to choose multipart; then part_size()'s sizes.
+    number, chunk = 1, first
+    while chunk:
+        yield chunk
+        number += 1
+        chunk = _read_up_to(body, part_size(chunk_size, number))
+
+
+def _equal_chunks(first: bytes, body: Any, size: int) -> Iterator[bytes]:
+    # Every part but the last of ``size`` bytes, whatever was read first.
+    pending = first
+    while True:
+        if len(pending) < size:
+            pending += _read_up_to(body, size - len(pending))
+        if not pending:
+            return
+        yield pending[:size]
+        pending = pending[size:]
 
 
 def save_new(name: str, request: WriteRequest) -> tuple[str, WriteRequest]:

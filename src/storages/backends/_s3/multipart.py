@@ -55,13 +55,17 @@ _COMPLETE_ARGS = (
 _ABORT_ARGS = ("RequestPayer", "ExpectedBucketOwner")
 
 
-def part_size(buffer_size: int | None, part_number: int) -> int:
+def part_size(buffer_size: int | None, part_number: int, *, grow: bool = True) -> int:
     """Return the size at which part ``part_number`` (1-based) is sent.
 
     At least ``buffer_size`` and S3's 5 MiB minimum (smaller parts fail at
-    completion with EntityTooSmall), doubled every 1,000 parts.
+    completion with EntityTooSmall), doubled every 1,000 parts unless
+    ``grow`` is False: stores that want every part but the last of one size
+    (Cloudflare R2 answers InvalidPart) get the same size throughout.
     """
     base = max(buffer_size or 0, MIN_PART_SIZE)
+    if not grow:
+        return min(base, MAX_PART_SIZE)
     return min(base << ((part_number - 1) // PARTS_PER_SIZE_STEP), MAX_PART_SIZE)
 
 

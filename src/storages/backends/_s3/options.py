@@ -17,7 +17,7 @@ from ... import validators as v
 from ...conf import Option, whole_number_from_env
 from .protocol import MIN_PART_SIZE
 
-__all__ = ["DEFAULT_GZIP_CONTENT_TYPES", "S3_OPTIONS", "S3_OPTIONS_BY_NAME"]
+__all__ = ["DEFAULT_GZIP_CONTENT_TYPES", "PROVIDERS", "S3_OPTIONS", "S3_OPTIONS_BY_NAME"]
 
 DEFAULT_GZIP_CONTENT_TYPES = (
     "text/css",
@@ -25,6 +25,30 @@ DEFAULT_GZIP_CONTENT_TYPES = (
     "application/javascript",
     "application/x-javascript",
     "image/svg+xml",
+)
+
+
+#: The values of the ``provider`` setting: "auto", then a profile's name each
+#: (``providers/profiles.py`` defines them; a test checks both lists agree).
+PROVIDERS = (
+    "auto",
+    "aws",
+    "s3-compatible",
+    "r2",
+    "b2",
+    "gcs",
+    "minio",
+    "ceph",
+    "seaweedfs",
+    "digitalocean",
+    "wasabi",
+    "scaleway",
+    "ovh",
+    "linode",
+    "hetzner",
+    "oracle",
+    "ibm",
+    "garage",
 )
 
 
@@ -188,6 +212,16 @@ S3_OPTIONS: tuple[Option, ...] = (
         "S3 endpoint including scheme, for S3-compatible stores; overrides use_ssl.",
         settings=("AWS_S3_ENDPOINT_URL",),
         check=v.optional(v.endpoint_url),
+    ),
+    Option(
+        "provider",
+        "The store's profile, whose defaults fit what it accepts (checksums, region, "
+        "addressing, part sizes...): 'auto' detects it from endpoint_url.",
+        default="auto",
+        settings=("AWS_S3_PROVIDER",),
+        env=("AWS_S3_PROVIDER",),
+        check=v.choice(*PROVIDERS),
+        extension=True,
     ),
     Option(
         "public_endpoint_url",

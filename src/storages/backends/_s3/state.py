@@ -39,7 +39,7 @@ class RuntimeState:
         "url",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, *, conditional_writes: bool = True) -> None:
         #: Guards the check-then-create of ``url`` and of a collectstatic view,
         #: so that threads racing on a first use share one.
         self.lock = threading.Lock()
@@ -56,8 +56,9 @@ class RuntimeState:
         #: built from it: boto3 does not document sessions as thread-safe.
         self.session_lock = threading.Lock()
         #: Changed by ``create.py`` only: True once the store answered 501 to
-        #: ``If-None-Match``; create-only saves are then plain uploads.
-        self.conditional_writes_unsupported = False
+        #: ``If-None-Match``; create-only saves are then plain uploads. True
+        #: from the start when the provider profile says the store lacks them.
+        self.conditional_writes_unsupported = not conditional_writes
         #: Changed by ``naming.py`` only: per thread, the running save whose
         #: names are not checked with a HEAD (its ``save`` attribute).
         self.saves = threading.local()

@@ -55,7 +55,7 @@ class WriteModeMixin:
         while True:
             buffer = self._part_buffer()
             position = buffer.tell()
-            room = part_size(self.buffer_size, self._write_counter + 1) - position
+            room = self._part_size() - position
             if room <= 0 and position == self._buffer_file_size:
                 self._flush_write_buffer()  # full, and written at its end: the part is done
             elif room <= 0 or len(rest) <= room:
@@ -72,10 +72,15 @@ class WriteModeMixin:
         for line in lines:
             self.write(line)
 
+    def _part_size(self) -> int:
+        """Return the size of the part being written (constant if the store wants equal parts)."""
+        grow = not self._storage._store_rules.equal_parts
+        return part_size(self.buffer_size, self._write_counter + 1, grow=grow)
+
     def _part_buffer(self) -> Any:
         """Return the buffer of the part being written (a new one waits for room)."""
         if self._file is None:
-            capacity = part_size(self.buffer_size, self._write_counter + 1)
+            capacity = self._part_size()
             writer = self._writer
             self._file = PartBuffer(capacity) if writer is None else writer.buffer(capacity)
         elif self._writer is not None:

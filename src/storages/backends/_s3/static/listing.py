@@ -36,8 +36,9 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from ..config import StoreRules
 from ..errors import is_not_found, missing_file, status_code
-from ..protocol import HTTP_FORBIDDEN, MAX_DELETE_KEYS
+from ..protocol import HTTP_FORBIDDEN, HTTP_NOT_IMPLEMENTED, MAX_DELETE_KEYS, NOT_IMPLEMENTED
 from ..types import ConnectedStorage
 from .digest import body_digest, etag_digest
 
@@ -50,6 +51,9 @@ class ListedStorage(ConnectedStorage, Protocol):
     """What a listing view needs from a storage (``S3Storage`` has all of it)."""
 
     file_overwrite: bool
+
+    @property
+    def _store_rules(self) -> StoreRules: ...
 
 
 class Writer(Protocol):
@@ -282,10 +286,19 @@ class ListingView:
 
     def _delete_batch(self, keys: list[str]) -> list[tuple[str, str]]:
         client = self._storage.connection.meta.client
-        response = client.delete_objects(
-            Bucket=self._storage.bucket_name,
-            Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True},
-        )
+        if not self._storage._store_rules.delete_objects:
+            return self._delete_singly(client, keys)
+        try:
+            response = client.delete_objects(
+                Bucket=self._storage.bucket_name,
+                Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True},
+            )
+        except ClientError as err:
+            code = err.response.get("Error", {}).get("Code")
+            if status_code(err) != HTTP_NOT_IMPLEMENTED and code != NOT_IMPLEMENTED:
+                raise
+            logger.debug("The store has no DeleteObjects; deleting %d keys one by one", len(keys))
+            return self._delete_singly(client, keys)
         failed = {
             error["Key"]: f"{error.get('Code', '')}: {error.get('Message', '')}"
             for error in response.get("Errors", ())
@@ -296,6 +309,22 @@ class ListingView:
                     self._remove(key)
                     self._pending.pop(key, None)
         return list(failed.items())
+
+    def _delete_singly(self, client: Any, keys: list[str]) -> list[tuple[str, str]]:
+        # Stores without DeleteObjects (the GCS XML API): one DeleteObject a key.
+        failures: list[tuple[str, str]] = []
+        for key in keys:
+            try:
+                client.delete_object(Bucket=self._storage.bucket_name, Key=key)
+            except ClientError as err:
+                if not is_not_found(err):
+                    error = err.response.get("Error", {})
+                    failures.append((key, f"{error.get('Code', '')}: {error.get('Message', '')}"))
+                    continue
+            with self._lock:
+                self._remove(key)
+                self._pending.pop(key, None)
+        return failures
 
     @contextlib.contextmanager
     def holding(self) -> Iterator[None]:
