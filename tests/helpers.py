@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -38,3 +39,13 @@ def rsa_pem(pkcs8: bool = False) -> bytes:
         else serialization.PrivateFormat.TraditionalOpenSSL,
         serialization.NoEncryption(),
     )
+
+
+def put_objects(client, bucket: str, bodies: dict[str, bytes], workers: int = 8) -> None:
+    """Store every ``key: body`` of ``bodies`` in ``bucket``, from a pool of threads."""
+
+    def put(item: tuple[str, bytes]) -> None:
+        client.put_object(Bucket=bucket, Key=item[0], Body=item[1])
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(put, bodies.items()))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import posixpath
 import warnings
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime, timedelta  # noqa: F401 - public names, as in django-storages
 from typing import Any, ClassVar
 
@@ -46,6 +46,9 @@ try:
 except ImportError as err:  # pragma: no cover - boto3 is a dependency
     raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
 
+from ._s3.bulk import delete as bulk_delete
+from ._s3.bulk import scan as bulk_scan
+from ._s3.bulk.results import DeleteResult, Entry, Stat
 from ._s3.config import ProfileChoice, SignerSource, StoreRules, build_config
 from ._s3.connections import S3ConnectionMixin
 from ._s3.create import save_new
@@ -379,6 +382,54 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         listed = view.last_modified(key) if view is not None else None
         modified = listed if listed is not None else self._head(key)["LastModified"]
         return modified if setting("USE_TZ") else make_naive(modified)
+
+    # -- bulk deletes and listings with metadata (_s3/bulk/) --------------------
+
+    def delete_many(self, names: Iterable[str]) -> DeleteResult:
+        """Delete the files ``names`` with few requests; return what was deleted and what failed.
+
+        Sends DeleteObjects requests of 1,000 keys, a few at once, so 2,500
+        names cost 3 requests. Every name is checked first: a name that
+        escapes ``location`` raises SuspiciousOperation before any request.
+        A missing file is not an error (it is among the deleted, as
+        ``delete()`` treats it); a file S3 refuses to delete is listed in
+        ``failures`` with S3's code and message. Raises botocore's error when
+        a request fails after its retries (some files may be deleted by
+        then; calling again is safe). See :class:`storages.bulk.DeleteResult`.
+        """
+        return bulk_delete.delete_many(self, names)
+
+    def delete_prefix(self, path: str, *, allow_root: bool = False) -> int:
+        """Delete every file under the "directory" ``path``; return how many were deleted.
+
+        Lists the keys under ``path`` + "/" (so ``"a"`` never reaches
+        ``"ab/..."``) and deletes them in batches of 1,000 as the listing
+        goes. An empty path, or any path that names the ``location`` itself,
+        raises ValueError unless ``allow_root`` is True. Raises
+        :class:`storages.bulk.DeleteFailedError` when S3 refused some files.
+        """
+        return bulk_scan.delete_prefix(self, path, allow_root=allow_root)
+
+    def scandir(self, path: str = "", *, recursive: bool = False) -> Iterator[Entry]:
+        """Iterate over the files and "directories" under ``path``, with sizes and dates.
+
+        Yields :class:`storages.bulk.Entry` records, in key order, read from
+        ListObjectsV2 pages as the iteration goes: one request per 1,000
+        keys, no HEAD. Names are relative to ``path``, as in ``listdir()``;
+        ``entry.path`` is the storage name. With ``recursive``, every file
+        at any depth (``"sub/b.txt"``) and no directories. Dates follow
+        ``get_modified_time()``.
+        """
+        return bulk_scan.scandir(self, path, recursive=recursive)
+
+    def stat(self, name: str) -> Stat:
+        """Return the size, date, ETag, headers, metadata and version of ``name`` from one HEAD.
+
+        Carries the download parameters of ``get_object_parameters()`` (SSE-C
+        keys...), as ``size()`` does. Raises FileNotFoundError for a missing
+        file. See :class:`storages.bulk.Stat`.
+        """
+        return bulk_scan.stat(self, name)
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         """Return a free name; with file_overwrite on, ``name`` itself with no S3 call."""

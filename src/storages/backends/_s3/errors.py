@@ -7,9 +7,15 @@ from collections.abc import Iterator
 
 from botocore.exceptions import ClientError
 
-from .protocol import HTTP_NOT_FOUND
+from .protocol import HTTP_NOT_FOUND, HTTP_NOT_IMPLEMENTED, NOT_IMPLEMENTED
 
-__all__ = ["is_not_found", "missing_file", "not_found_as_missing", "status_code"]
+__all__ = [
+    "is_not_found",
+    "is_not_implemented",
+    "missing_file",
+    "not_found_as_missing",
+    "status_code",
+]
 
 
 def status_code(err: ClientError) -> int | None:
@@ -25,6 +31,16 @@ def is_not_found(err: ClientError) -> bool:
     the error code (HEAD answers carry no code at all).
     """
     return status_code(err) == HTTP_NOT_FOUND
+
+
+def is_not_implemented(err: ClientError) -> bool:
+    """Return True when the store does not implement the request: a 501, or ``NotImplemented``.
+
+    Stores without an operation answer either way (some send the code with
+    400), so both are checked.
+    """
+    code = err.response.get("Error", {}).get("Code")
+    return status_code(err) == HTTP_NOT_IMPLEMENTED or code == NOT_IMPLEMENTED
 
 
 def missing_file(key: str) -> FileNotFoundError:

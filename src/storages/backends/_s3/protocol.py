@@ -22,6 +22,7 @@ __all__ = [
     "HTTP_NOT_FOUND",
     "HTTP_NOT_IMPLEMENTED",
     "HTTP_PRECONDITION_FAILED",
+    "INTERNAL_ERROR",
     "MAX_DELETE_KEYS",
     "MAX_KEY_BYTES",
     "MAX_PARTS",
@@ -31,7 +32,10 @@ __all__ = [
     "MIN_PART_SIZE",
     "NOT_IMPLEMENTED",
     "NO_SUCH_BUCKET",
+    "NO_SUCH_KEY",
     "PERMANENT_REDIRECT",
+    "SERVICE_UNAVAILABLE",
+    "SLOW_DOWN",
 ]
 
 # -- limits ----------------------------------------------------------------------
@@ -80,3 +84,13 @@ NO_SUCH_BUCKET = "NoSuchBucket"
 PERMANENT_REDIRECT = "PermanentRedirect"
 #: The store does not implement the operation (GetBucketLocation on some stores).
 NOT_IMPLEMENTED = "NotImplemented"
+#: No such key. S3 deletes a missing key silently; some stores report it
+#: among DeleteObjects' per-key errors.
+NO_SUCH_KEY = "NoSuchKey"
+#: S3 failed for now; the same request may succeed later (also a per-key
+#: error in DeleteObjects' answer).
+INTERNAL_ERROR = "InternalError"
+#: Too many requests for now: slow down and retry.
+SLOW_DOWN = "SlowDown"
+#: The service is unavailable for now: retry.
+SERVICE_UNAVAILABLE = "ServiceUnavailable"

@@ -32,6 +32,7 @@ class RuntimeState:
     __slots__ = (
         "collectstatic_views",
         "conditional_writes_unsupported",
+        "delete_objects_unsupported",
         "lock",
         "saves",
         "session",
@@ -59,6 +60,10 @@ class RuntimeState:
         #: ``If-None-Match``; create-only saves are then plain uploads. True
         #: from the start when the provider profile says the store lacks them.
         self.conditional_writes_unsupported = not conditional_writes
+        #: Changed by ``bulk/delete.py`` only: True once the store answered
+        #: DeleteObjects with 501 or ``NotImplemented``; bulk deletes then send
+        #: one DeleteObject a key.
+        self.delete_objects_unsupported = False
         #: Changed by ``naming.py`` only: per thread, the running save whose
         #: names are not checked with a HEAD (its ``save`` attribute).
         self.saves = threading.local()
