@@ -12,52 +12,16 @@ from __future__ import annotations
 
 import re
 import time
-import urllib.error
-import urllib.request
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured, SuspiciousFileOperation
 
+from helpers import post_form, send
+
 pytestmark = pytest.mark.integration
 
 MIB = 1024 * 1024
-
-
-def send(
-    url: str, method: str, body: bytes, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, str], bytes]:
-    """Send one request as a browser would; return the status, headers and body."""
-    request = urllib.request.Request(  # noqa: S310 - the test server's http://127.0.0.1 URL
-        url, data=body, method=method, headers=headers or {}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as err:
-        return err.code, dict(err.headers), err.read()
-
-
-def post_form(
-    url: str, fields: dict[str, str], data: bytes, filename: str = "f"
-) -> tuple[int, bytes]:
-    """POST ``fields`` then the file, last, as ``multipart/form-data`` (an HTML form's POST)."""
-    boundary = uuid.uuid4().hex
-    chunks = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    chunks.append(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n".encode()
-        + data
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    status, _, body = send(
-        url, "POST", b"".join(chunks), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-    )
-    return status, body
 
 
 def error_code(body: bytes) -> str:
