@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 
 from .backends._s3.params import effective_acl
 from .backends._s3.protocol import MAX_PRESIGNED_EXPIRY
+from .backends._s3.providers import AWS, PROFILES, endpoint_host, expected_regions
 from .conf import spellings
 
 if TYPE_CHECKING:
@@ -187,7 +188,9 @@ def _store_warnings(entry: StorageConfig, config: S3Config) -> Iterator[CheckMes
             id="storages.W003",
         )
     acl = _acl(s)
-    if acl and s["endpoint_url"] and not _is_aws_endpoint(s["endpoint_url"]):
+    if acl and not PROFILES[config.profile.name].acls:
+        pass  # storages.W011 says more
+    elif acl and s["endpoint_url"] and not _is_aws_endpoint(s["endpoint_url"]):
         yield checks.Warning(
             f"The ACL {acl!r} is set (default_acl or object_parameters['ACL']) for the "
             f"S3-compatible store at {s['endpoint_url']!r}; many such stores (SeaweedFS among "
@@ -217,7 +220,48 @@ def _store_warnings(entry: StorageConfig, config: S3Config) -> Iterator[CheckMes
         )
 
 
-_RULES: Sequence[Rule] = (_errors, _url_warnings, _store_warnings)
+def _provider_warnings(entry: StorageConfig, config: S3Config) -> Iterator[CheckMessage]:
+    """Settings that contradict the provider profile or the endpoint."""
+    obj = _obj(entry.alias)
+    s = config.settings
+    profile = PROFILES[config.profile.name]
+    acl = _acl(s)
+    if acl and not profile.acls:
+        yield checks.Warning(
+            f"The ACL {acl!r} is set (default_acl or object_parameters['ACL']), but "
+            f"{profile.title} (provider {profile.name!r}) has no per-object ACLs: it refuses "
+            "or ignores uploads that carry one.",
+            hint=f"Remove {_names('default_acl')} and ACL from {_names('object_parameters')}; "
+            "make files public with the store's bucket settings or a bucket policy.",
+            obj=obj,
+            id="storages.W011",
+        )
+    allowed = expected_regions(profile, s["endpoint_url"])
+    if s["region_name"] and allowed and s["region_name"] not in allowed:
+        yield checks.Warning(
+            f"region_name {s['region_name']!r} contradicts endpoint_url "
+            f"{s['endpoint_url']!r}, which {profile.title} serves for "
+            f"{' or '.join(repr(region) for region in allowed)}: requests are signed for "
+            "the wrong region (AuthorizationHeaderMalformed, SignatureDoesNotMatch).",
+            hint=f"Set {_names('region_name')} to {allowed[0]!r}, or remove it: the "
+            f"{profile.name!r} profile fills it in from the endpoint.",
+            obj=obj,
+            id="storages.W012",
+        )
+    host = endpoint_host(s["endpoint_url"])
+    if profile is AWS and host and not AWS.serves(host):
+        yield checks.Warning(
+            f"provider is 'aws' but endpoint_url {s['endpoint_url']!r} is not Amazon S3: "
+            "boto3's defaults send flexible checksums (x-amz-checksum-*, aws-chunked "
+            "uploads, CRC32 on DeleteObjects) that many S3-compatible stores refuse.",
+            hint=f"Remove {_names('provider')} (auto detects the store), or set it to the "
+            "store's profile or 's3-compatible'.",
+            obj=obj,
+            id="storages.W013",
+        )
+
+
+_RULES: Sequence[Rule] = (_errors, _url_warnings, _store_warnings, _provider_warnings)
 
 
 def _check_one(config: StorageConfig) -> list[CheckMessage]:

@@ -12,7 +12,7 @@ facade hands ``profile_defaults`` to the configuration (``config.py``) through
 
 from __future__ import annotations
 
-from .defaults import choose, endpoint_host, log_choice, profile_defaults
+from .defaults import choose, endpoint_host, expected_regions, log_choice, profile_defaults
 from .hooks import use_content_md5
 from .profiles import AUTO, AWS, PROFILES, S3_COMPATIBLE, Profile
 
@@ -24,6 +24,7 @@ __all__ = [
     "Profile",
     "choose",
     "endpoint_host",
+    "expected_regions",
     "log_choice",
     "profile_defaults",
     "use_content_md5",

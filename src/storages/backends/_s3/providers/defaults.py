@@ -11,6 +11,7 @@ a ``client_config`` keeps every option it sets.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,7 +22,13 @@ from ....utils import lookup_env
 from ..config import ProfileChoice, StoreRules
 from .profiles import AUTO, AWS, PROFILES, S3_COMPATIBLE, Profile
 
-__all__ = ["choose", "endpoint_host", "log_choice", "profile_defaults"]
+__all__ = [
+    "choose",
+    "endpoint_host",
+    "expected_regions",
+    "log_choice",
+    "profile_defaults",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +38,31 @@ _CHECKSUM_OPTIONS = {
     "request_checksum_calculation": "AWS_REQUEST_CHECKSUM_CALCULATION",
     "response_checksum_validation": "AWS_RESPONSE_CHECKSUM_VALIDATION",
 }
+
+
+#: The region in an Amazon S3 endpoint host (s3.eu-west-1.amazonaws.com,
+#: s3.dualstack.us-east-2.amazonaws.com, bucket.s3-us-west-2.amazonaws.com...).
+_AWS_REGION = re.compile(
+    r"(?:^|\.)s3[.-](?:dualstack\.|fips\.)*([a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-[0-9])"
+    r"\.amazonaws\.com(?:\.cn)?$"
+)
+
+
+def expected_regions(profile: Profile, endpoint_url: str | None) -> tuple[str, ...]:
+    """Return the regions ``endpoint_url`` allows on ``profile``'s store; () if it names none."""
+    host = endpoint_host(endpoint_url)
+    if not host:
+        return ()
+    if profile is AWS:
+        match = _AWS_REGION.search(host)
+        return (match.group(1),) if match else ()
+    if profile.region_only:
+        return profile.region_only
+    if profile.region_pattern is not None:
+        match = re.search(profile.region_pattern, host)
+        if match is not None:
+            return (match.group(1),)
+    return ()
 
 
 def endpoint_host(endpoint_url: str | None) -> str:

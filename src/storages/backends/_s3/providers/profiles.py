@@ -44,6 +44,9 @@ class Profile:
     region: str | None = None
     #: ...or the first group of this pattern, matched against the endpoint host.
     region_pattern: str | None = None
+    #: The store documents no other region than ``region`` (and these aliases):
+    #: the system checks warn about any other.
+    region_only: tuple[str, ...] = ()
     #: Per-object canned ACLs (``x-amz-acl``) are applied. False: refused or ignored.
     acls: bool = True
     #: Every part of a multipart upload but the last has the same size.
@@ -88,6 +91,7 @@ _NAMED = (
         "Cloudflare R2",
         hosts=("r2.cloudflarestorage.com",),
         region="auto",
+        region_only=("auto", "us-east-1"),
         acls=False,
         conditional_writes=True,
     ),
@@ -103,6 +107,7 @@ _NAMED = (
         "Google Cloud Storage (XML API)",
         hosts=("storage.googleapis.com",),
         region="auto",
+        region_only=("auto",),
         acls=False,
         delete_objects=False,
     ),
