@@ -128,13 +128,15 @@ class QuirkProxy(FaultProxy):
 
     def __init__(self, upstream_port: int, quirks: Quirks) -> None:
         self.quirks = quirks
-        #: Each refusal: (code, method, target).
-        self.refused: list[tuple[str, str, str]] = []
+        #: Each refusal: (rule, code, method, target); the rule is a field of Quirks.
+        self.refused: list[tuple[str, str, str, str]] = []
         self._parts: dict[str, dict[int, int]] = {}
         self._parts_lock = threading.Lock()
         super().__init__(upstream_port)
 
-    def _refusal(self, method: str, target: str, headers: dict[str, str]) -> Answer | None:
+    def _refusal(
+        self, method: str, target: str, headers: dict[str, str]
+    ) -> tuple[str, Answer] | None:
         quirks = self.quirks
         query = parse_qs(urlsplit(target).query, keep_blank_values=True)
         writes = method in ("PUT", "POST")
@@ -143,16 +145,16 @@ class QuirkProxy(FaultProxy):
                 "x-amz-content-sha256", ""
             ).startswith("STREAMING-")
             if chunked or any(_CHECKSUM_HEADER.search(name) for name in headers):
-                return quirks.flexible_checksums
+                return "flexible_checksums", quirks.flexible_checksums
         if method == "POST" and "delete" in query:
             if quirks.delete_objects:
-                return quirks.delete_objects
+                return "delete_objects", quirks.delete_objects
             if quirks.delete_without_md5 and "content-md5" not in headers:
-                return quirks.delete_without_md5
+                return "delete_without_md5", quirks.delete_without_md5
         if quirks.acl and writes and "x-amz-acl" in headers:
-            return quirks.acl
+            return "acl", quirks.acl
         if quirks.if_none_match and writes and "if-none-match" in headers:
-            return quirks.if_none_match
+            return "if_none_match", quirks.if_none_match
         if method == "PUT" and "uploadId" in query and "partNumber" in query:
             size = int(headers.get("x-amz-decoded-content-length") or headers["content-length"])
             with self._parts_lock:
@@ -163,7 +165,7 @@ class QuirkProxy(FaultProxy):
                 sizes = self._parts.pop(query["uploadId"][0], {})
             leading = [sizes[number] for number in sorted(sizes)][:-1]
             if len(set(leading)) > 1 or (leading and sizes[max(sizes)] > leading[0]):
-                return quirks.unequal_parts
+                return "unequal_parts", quirks.unequal_parts
         return None
 
     def _relay(self, client: socket.socket) -> None:
@@ -172,13 +174,13 @@ class QuirkProxy(FaultProxy):
         if head is None:
             return
         method, target = head.split(b"\r\n", 1)[0].decode("latin-1").split(" ")[:2]
-        answer = self._refusal(method, target, _headers(head))
-        if answer is None:
+        refusal = self._refusal(method, target, _headers(head))
+        if refusal is None:
             self._forward(client, head, buffer, method, target)
             return
-        status, code = answer
+        rule, (status, code) = refusal
         with self._lock:
-            self.refused.append((code, method, target))
+            self.refused.append((rule, code, method, target))
         body = (
             f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
             f"<Message>Refused by the {self.quirks.name} emulator</Message></Error>"

@@ -7,6 +7,7 @@ The requests themselves are captured just before they would be sent
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import logging
@@ -181,7 +182,11 @@ def test_the_choice_is_logged_once_per_storage(caplog: pytest.LogCaptureFixture)
     assert "region_name" in records[0].getMessage()
 
 
-def test_a_profile_without_conditional_writes_never_sends_if_none_match() -> None:
+def test_a_profile_without_conditional_writes_never_sends_if_none_match(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    garage = dataclasses.replace(PROFILES["garage"], conditional_writes=False)
+    monkeypatch.setitem(PROFILES, "garage", garage)
     assert make(endpoint_url=LOCAL, provider="garage")._runtime.conditional_writes_unsupported
     assert not make(endpoint_url=LOCAL)._runtime.conditional_writes_unsupported
 

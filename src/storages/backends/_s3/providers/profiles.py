@@ -166,7 +166,7 @@ _NAMED = (
             r"(?:^|\.)s3\.(?:private\.|direct\.)?([a-z0-9-]+)\.cloud-object-storage\.appdomain\.cloud$"
         ),
     ),
-    Profile("garage", "Garage", region="garage", acls=False, conditional_writes=False),
+    Profile("garage", "Garage", region="garage", acls=False),
 )
 
 #: Every profile by name, in the order the docs list them.
