@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 
 from ...backends._s3.probe import FAIL, Probe, Result
+from ...backends._s3.providers.detect import Detection, fitting_profile, settings_to_paste
 from ...backends.s3 import S3Storage
 from ...checks import StorageConfig, configured_storages
 
@@ -57,6 +58,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--timeout", type=float, default=10.0, help="seconds to wait for each URL fetch"
         )
+        parser.add_argument(
+            "--detect",
+            action="store_true",
+            help="try what the provider profiles differ on (checksums, ACLs, conditional "
+            "writes, DeleteObjects, unequal parts) and print the profile that fits",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Probe the selected storages and print one line per check."""
@@ -67,6 +74,9 @@ class Command(BaseCommand):
                 f"Unknown storage alias {unknown[0]!r}; STORAGES has: {', '.join(configs)}."
             )
         selected = [configs[alias] for alias in options["aliases"]] or list(configs.values())
+        if options["detect"]:
+            self._detect_all(selected, explicit=bool(options["aliases"]))
+            return
         failed: list[str] = []
         probed = 0
         for config in selected:
@@ -116,6 +126,46 @@ class Command(BaseCommand):
         results = Probe(storage, timeout).run()
         self._print(results)
         return results
+
+    def _detect_all(self, selected: list[StorageConfig], explicit: bool) -> None:
+        unfit: list[str] = []
+        detected = 0
+        for config in selected:
+            storage = build_storage(config)
+            if storage is None:
+                if explicit:
+                    raise CommandError(f"Storage {config.alias!r} ({config.backend}) is not S3.")
+                continue
+            detected += 1
+            endpoint = storage.connection.meta.client.meta.endpoint_url
+            self.stdout.write(
+                f"Storage {config.alias!r} ({config.backend}), bucket {storage.bucket_name!r} "
+                f"at {endpoint}, provider {storage.provider!r}"
+            )
+            trials = Detection(storage).run()
+            for trial in trials.values():
+                self.stdout.write(f"  {trial.name:<14} {trial.answer:<48} {trial.what}")
+            conditional = trials.get("conditional")
+            if conditional is not None and conditional.honoured is False:
+                self.stdout.write(
+                    "  warning: the store ignores If-None-Match, so create-only saves "
+                    "(file_overwrite=False) can replace a file another writer just stored."
+                )
+            profile = fitting_profile(storage, trials)
+            if profile is None:
+                unfit.append(config.alias)
+                self.stdout.write(
+                    "  no provider profile fits: the store refused what every profile sends."
+                )
+                continue
+            self.stdout.write(f"  fits: provider {profile.name!r} ({profile.title})")
+            self.stdout.write("  settings to paste into OPTIONS:")
+            for line in settings_to_paste(storage, profile, trials).splitlines():
+                self.stdout.write(f"    {line}")
+        if not detected:
+            raise CommandError("No S3 storage is configured in STORAGES.")
+        if unfit:
+            raise CommandError(f"No profile fits {', '.join(unfit)}.", returncode=1)
 
     def _print(self, results: list[Result]) -> None:
         for result in results:
