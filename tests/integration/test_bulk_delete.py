@@ -228,3 +228,21 @@ def test_a_key_xml_cannot_carry_is_deleted_on_its_own(
         "tab\tname",
     ]
     assert _keys(s3_client, bucket_name) == []
+
+
+def test_a_listing_view_forgets_what_delete_many_deleted(
+    storage, s3_client, bucket_name, record_calls
+):
+    storage.save("a.txt", ContentFile(b"a"))
+    storage.save("b.txt", ContentFile(b"b"))
+    recorder = record_calls(storage)
+    with storage.listing_view() as view:
+        assert storage.exists("a.txt")  # answered from the view's one listing
+        with view.holding():
+            storage.delete("b.txt")  # held back by the view
+            assert storage.delete_many(["a.txt"]).ok
+        assert not storage.exists("a.txt")
+        assert not storage.exists("b.txt")
+    # The held delete went first, then the bulk one; nothing asked S3 again.
+    assert recorder.names == ["ListObjectsV2", "DeleteObject", "DeleteObjects"]
+    assert _keys(s3_client, bucket_name) == []

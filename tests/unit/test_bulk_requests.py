@@ -6,6 +6,7 @@ import datetime as dt
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 from django.test import override_settings
 
@@ -220,3 +221,14 @@ def test_a_profile_without_delete_objects_deletes_one_key_a_request():
         stubber.assert_no_pending_responses()
     assert result.deleted == ("a", "gone")
     assert result.failures == (DeleteFailure("locked", "AccessDenied", "Access Denied"),)
+
+
+def test_a_failed_request_raises_with_a_note(stubbed):
+    storage, stubber = stubbed
+    stubber.add_client_error("delete_objects", "AccessDenied", "Access Denied", 403)
+    with pytest.raises(ClientError) as info:
+        storage.delete_many(["a"])
+    assert info.value.__notes__ == [
+        "Some files may have been deleted already; deleting a missing file is not an error, "
+        "so the call can be repeated."
+    ]

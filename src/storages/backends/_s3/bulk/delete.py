@@ -140,18 +140,28 @@ class Deleter:
         """Delete every batch; return how many keys were sent, and the keys that failed.
 
         Raises what botocore raises for a request that failed after its
-        retries, once the batches in flight have finished.
+        retries, once the batches in flight have finished, with a note that
+        the call can be repeated.
         """
         iterator = iter(batches)
-        ahead = list(islice(iterator, 2))
-        if len(ahead) < 2 or self._workers == 1:
-            # One batch needs no pool.
-            sent, failures = 0, Failures()
-            for batch in chain(ahead, iterator):
-                sent += len(batch)
-                failures.update(self._send(batch))
-            return sent, failures
-        return self._run_pooled(chain(ahead, iterator))
+        try:
+            ahead = list(islice(iterator, 2))
+            if len(ahead) < 2 or self._workers == 1:
+                return self._run_here(chain(ahead, iterator))  # one batch needs no pool
+            return self._run_pooled(chain(ahead, iterator))
+        except Exception as err:
+            err.add_note(
+                "Some files may have been deleted already; deleting a missing file "
+                "is not an error, so the call can be repeated."
+            )
+            raise
+
+    def _run_here(self, batches: Iterator[Sequence[str]]) -> tuple[int, Failures]:
+        sent, failures = 0, Failures()
+        for batch in batches:
+            sent += len(batch)
+            failures.update(self._send(batch))
+        return sent, failures
 
     def _run_pooled(self, batches: Iterator[Sequence[str]]) -> tuple[int, Failures]:
         sent, failures = 0, Failures()
@@ -165,13 +175,10 @@ class Deleter:
                     sent += len(batch)
                 while queued:
                     failures.update(queued.popleft().result())
-            except BaseException as err:
+            except BaseException:
+                # Stop what has not started; leaving the block waits for the rest.
                 for future in queued:
                     future.cancel()
-                err.add_note(
-                    "Some files may have been deleted already; deleting a missing file "
-                    "is not an error, so the call can be repeated."
-                )
                 raise
         return sent, failures
 

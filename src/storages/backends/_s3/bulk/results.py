@@ -25,6 +25,7 @@ __all__ = [
     "DeleteResult",
     "Entry",
     "Stat",
+    "stat_from_head",
     "storage_time",
     "unquoted_etag",
 ]
@@ -133,16 +134,16 @@ class Stat:
     metadata: Mapping[str, str] = field(default_factory=dict)
     version_id: str | None = None
 
-    @classmethod
-    def from_head(cls, name: str, response: Mapping[str, Any], use_tz: bool) -> Stat:
-        """Build the record of ``name`` from HeadObject's answer."""
-        return cls(
-            name=name,
-            size=int(response["ContentLength"]),
-            modified=storage_time(response["LastModified"], use_tz),
-            etag=unquoted_etag(response.get("ETag")),
-            content_type=response.get("ContentType"),
-            content_encoding=response.get("ContentEncoding"),
-            metadata=dict(response.get("Metadata") or {}),
-            version_id=response.get("VersionId"),
-        )
+
+def stat_from_head(name: str, response: Mapping[str, Any], use_tz: bool) -> Stat:
+    """Build the :class:`Stat` of ``name`` from HeadObject's answer."""
+    return Stat(
+        name=name,
+        size=int(response["ContentLength"]),
+        modified=storage_time(response["LastModified"], use_tz),
+        etag=unquoted_etag(response.get("ETag")),
+        content_type=response.get("ContentType"),
+        content_encoding=response.get("ContentEncoding"),
+        metadata=dict(response.get("Metadata") or {}),
+        version_id=response.get("VersionId"),
+    )

@@ -21,7 +21,15 @@ from ....utils import setting
 from ..protocol import MAX_DELETE_KEYS
 from ..types import ConnectedStorage
 from .delete import BulkStorage, Deleter
-from .results import DeleteFailedError, DeleteFailure, Entry, Stat, storage_time, unquoted_etag
+from .results import (
+    DeleteFailedError,
+    DeleteFailure,
+    Entry,
+    Stat,
+    stat_from_head,
+    storage_time,
+    unquoted_etag,
+)
 
 __all__ = ["StatStorage", "delete_prefix", "directory_key", "scandir", "stat"]
 
@@ -101,7 +109,7 @@ class StatStorage(ConnectedStorage, Protocol):
 def stat(storage: StatStorage, name: str) -> Stat:
     """Return what one HEAD of ``name`` says; FileNotFoundError if there is no such file."""
     response = storage._head(storage._key(name))
-    return Stat.from_head(name, response, bool(setting("USE_TZ")))
+    return stat_from_head(name, response, bool(setting("USE_TZ")))
 
 
 def delete_prefix(storage: BulkStorage, path: str, *, allow_root: bool = False) -> int:
