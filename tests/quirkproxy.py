@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import re
 import socket
+import ssl
 import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -126,13 +127,36 @@ def _headers(head: bytes) -> dict[str, str]:
 class QuirkProxy(FaultProxy):
     """A :class:`FaultProxy` that also refuses what ``quirks`` says, as the store would."""
 
-    def __init__(self, upstream_port: int, quirks: Quirks) -> None:
+    def __init__(
+        self, upstream_port: int, quirks: Quirks, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.quirks = quirks
+        #: With a server-side TLS context, clients speak HTTPS to the proxy (boto3
+        #: then sends aws-chunked bodies); SeaweedFS behind it is still plain HTTP.
+        self.tls = tls
         #: Each refusal: (rule, code, method, target); the rule is a field of Quirks.
         self.refused: list[tuple[str, str, str, str]] = []
+        #: The headers of each refused request, in the same order.
+        self.refused_headers: list[dict[str, str]] = []
         self._parts: dict[str, dict[int, int]] = {}
         self._parts_lock = threading.Lock()
         super().__init__(upstream_port)
+
+    @property
+    def endpoint_url(self) -> str:
+        """The URL boto3 should use (https://localhost:PORT with TLS)."""
+        if self.tls is None:
+            return f"http://127.0.0.1:{self.port}"
+        return f"https://localhost:{self.port}"
+
+    def _serve(self, client: socket.socket) -> None:
+        if self.tls is not None:
+            try:
+                client = self.tls.wrap_socket(client, server_side=True)
+            except (OSError, ssl.SSLError):
+                client.close()
+                return
+        super()._serve(client)
 
     def _refusal(
         self, method: str, target: str, headers: dict[str, str]
@@ -179,8 +203,10 @@ class QuirkProxy(FaultProxy):
             self._forward(client, head, buffer, method, target)
             return
         rule, (status, code) = refusal
+        self._drain(client, head, buffer)
         with self._lock:
             self.refused.append((rule, code, method, target))
+            self.refused_headers.append(_headers(head))
         body = (
             f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
             f"<Message>Refused by the {self.quirks.name} emulator</Message></Error>"
@@ -193,11 +219,35 @@ class QuirkProxy(FaultProxy):
         with contextlib.suppress(OSError):
             client.shutdown(socket.SHUT_RDWR)
 
+    def _drain(self, client: socket.socket, head: bytes, buffer: bytearray) -> None:
+        # Read the body the client is sending (unless it waits for 100-continue), so
+        # that the refusal reaches it instead of a connection reset it would retry.
+        headers = _headers(head)
+        if "100-continue" in headers.get("expect", "").lower():
+            return
+        length = _content_length(head)
+        chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        client.settimeout(2)
+        with contextlib.suppress(OSError):
+            while len(buffer) < length or (chunked and not buffer.endswith(b"0\r\n\r\n")):
+                chunk = client.recv(1 << 20)
+                if not chunk:
+                    break
+                buffer += chunk
+                if chunked and b"\r\n0\r\n" in buffer and buffer.endswith(b"\r\n\r\n"):
+                    break
+
     def _forward(
         self, client: socket.socket, head: bytes, buffer: bytearray, method: str, target: str
     ) -> None:
         with self._lock:
             self.requests.append((method, target))
+        if "100-continue" in _headers(head).get("expect", "").lower():
+            # Answer the interim response here (the store would) and forward no Expect
+            # (it is not signed): the body then follows at once.
+            client.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+            lines = head.split(b"\r\n")
+            head = b"\r\n".join(line for line in lines if not line.lower().startswith(b"expect:"))
         length = _content_length(head)
         while len(buffer) < length:
             chunk = client.recv(min(1 << 20, length - len(buffer)))

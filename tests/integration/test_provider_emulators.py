@@ -13,6 +13,7 @@ the emulator refuses what it should.
 from __future__ import annotations
 
 import io
+import ssl
 import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -29,6 +30,7 @@ from django.test import override_settings
 from quirkproxy import EMULATORS, QuirkProxy
 from storages.backends.s3 import S3Storage
 from storages.management.commands.collectstatic import Command
+from storages.testing._seaweedfs_process import make_self_signed_cert
 
 pytestmark = pytest.mark.integration
 
@@ -169,3 +171,27 @@ def _no_checksums() -> Any:
         response_checksum_validation="when_required",
         signature_version="s3v4",
     )
+
+
+def test_over_https_boto3s_aws_chunked_uploads_are_refused_and_the_profiles_are_not(
+    s3_server: Any, bucket_name: str, tmp_path: Path
+) -> None:
+    cert, key = make_self_signed_cert(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    proxy = QuirkProxy(s3_server.s3_port, EMULATORS["r2"], tls=context)
+    try:
+        settings = s3_server.storage_options(
+            bucket_name, endpoint_url=proxy.endpoint_url, verify=str(cert), provider="aws"
+        )
+        with pytest.raises(ClientError):
+            S3Storage(**settings).save("a.txt", ContentFile(b"over https"))
+        [headers] = proxy.refused_headers
+        assert "aws-chunked" in headers.get("content-encoding", "")
+        settings["provider"] = "r2"
+        storage = S3Storage(**settings)
+        assert storage.save("a.txt", ContentFile(b"over https")) == "a.txt"
+        assert storage.open("a.txt").read() == b"over https"
+        assert len(proxy.refused) == 1
+    finally:
+        proxy.close()
