@@ -25,6 +25,7 @@ from storages.backends._s3.multipart import part_size
 from storages.backends._s3.options import PROVIDERS
 from storages.backends._s3.protocol import MIN_PART_SIZE
 from storages.backends._s3.providers import PROFILES, choose
+from storages.backends._s3.providers.detect import Trial, fitting_profile, settings_to_paste
 from storages.backends.s3 import S3Storage
 
 R2 = "https://0123abcd.r2.cloudflarestorage.com"
@@ -280,3 +281,40 @@ def test_equal_chunks_cut_every_part_but_the_last_to_one_size(first_size: int) -
     assert b"".join(chunks) == data
     assert {len(chunk) for chunk in chunks[:-1]} == {10}
     assert 0 < len(chunks[-1]) <= 10
+
+
+# -- s3probe --detect's choice ------------------------------------------------------------
+
+
+def trials(**refused: bool) -> dict[str, Trial]:
+    names = ("checksums", "acl", "conditional", "delete-crc32", "delete-md5", "unequal-parts")
+    return {
+        name: Trial(name, name, accepted=not refused.get(name.replace("-", "_"))) for name in names
+    }
+
+
+def test_detect_keeps_the_storages_own_profile_when_it_fits() -> None:
+    storage = make(endpoint_url=R2)
+    assert fitting_profile(storage, trials(checksums=True, unequal_parts=True)) is PROFILES["r2"]
+
+
+def test_detect_prefers_s3_compatible_over_boto3s_defaults_for_another_store() -> None:
+    storage = make(endpoint_url=LOCAL, provider="aws")
+    assert fitting_profile(storage, trials(delete_crc32=True)) is PROFILES["s3-compatible"]
+    assert fitting_profile(storage, trials()) is PROFILES["aws"]  # it fits: kept
+    assert fitting_profile(make(endpoint_url=LOCAL), trials()) is PROFILES["s3-compatible"]
+
+
+def test_detect_finds_a_profile_without_delete_objects() -> None:
+    storage = make(endpoint_url=LOCAL)
+    found = fitting_profile(storage, trials(delete_crc32=True, delete_md5=True))
+    assert found is PROFILES["gcs"]
+
+
+def test_detect_pastes_the_provider_and_drops_a_refused_acl() -> None:
+    storage = make(endpoint_url=LOCAL, default_acl="public-read")
+    text = settings_to_paste(storage, PROFILES["minio"], trials(acl=True))
+    assert text.splitlines() == [
+        '"provider": "minio",',
+        '"default_acl": None,  # the store refuses canned ACLs',
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import InMemoryStorage
@@ -142,7 +143,15 @@ class Command(BaseCommand):
                 f"Storage {config.alias!r} ({config.backend}), bucket {storage.bucket_name!r} "
                 f"at {endpoint}, provider {storage.provider!r}"
             )
-            trials = Detection(storage).run()
+            try:
+                trials = Detection(storage).run()
+            except (ClientError, BotoCoreError) as err:
+                unfit.append(config.alias)
+                self.stdout.write(f"  failed: {type(err).__name__}: {err}")
+                self.stdout.write(
+                    "  fix: run 's3probe' without --detect: a plain upload or delete failed."
+                )
+                continue
             for trial in trials.values():
                 self.stdout.write(f"  {trial.name:<14} {trial.answer:<48} {trial.what}")
             conditional = trials.get("conditional")

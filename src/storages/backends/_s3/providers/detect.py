@@ -244,12 +244,14 @@ def fitting_profile(storage: DetectStorage, trials: dict[str, Trial]) -> Profile
 
     In order: the storage's own profile, the one its endpoint host names,
     ``s3-compatible``, then the others (``aws`` last for another store's
-    endpoint: boto3's defaults only fit it by luck). None when none fits.
+    endpoint, unless the storage asked for it: boto3's defaults only fit
+    such a store by luck). None when none fits.
     """
     current, _ = choose(storage.provider, storage.endpoint_url)
     detected, _ = choose("auto", storage.endpoint_url)
     order = [current, detected, S3_COMPATIBLE, *PROFILES.values()]
-    if endpoint_host(storage.endpoint_url) and not AWS.serves(endpoint_host(storage.endpoint_url)):
+    host = endpoint_host(storage.endpoint_url)
+    if host and not AWS.serves(host) and current is not AWS:
         order = [profile for profile in order if profile is not AWS] + [AWS]
     return next((profile for profile in order if _sends_nothing_refused(profile, trials)), None)
 
