@@ -46,6 +46,7 @@ try:
 except ImportError as err:  # pragma: no cover - boto3 is a dependency
     raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
 
+from ._s3.bulk import copy as bulk_copy
 from ._s3.bulk import delete as bulk_delete
 from ._s3.bulk import scan as bulk_scan
 from ._s3.bulk.results import DeleteResult, Entry, Stat
@@ -384,6 +385,28 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         return modified if setting("USE_TZ") else make_naive(modified)
 
     # -- bulk deletes and listings with metadata (_s3/bulk/) --------------------
+
+    def copy(self, src: str, dst: str, *, overwrite: bool | None = None) -> str:
+        """Copy ``src`` to ``dst`` on the server (no download); return the destination name used.
+
+        One CopyObject request, or a parallel multipart copy above 5 GiB. The
+        copy keeps the source's content type, encoding, Cache-Control and
+        metadata, with ``get_object_parameters(dst)`` applied on top. ``dst``
+        is named and checked as ``save()`` names a file: unless overwriting
+        (``overwrite``, which defaults to ``file_overwrite``), a taken name
+        gives way to the next free one, atomically where the store has
+        conditional writes. A missing ``src`` raises FileNotFoundError.
+        """
+        return bulk_copy.copy(self, src, dst, overwrite=overwrite)
+
+    def move(self, src: str, dst: str, *, overwrite: bool | None = None) -> str:
+        """Move ``src`` to ``dst`` on the server; return the destination name used.
+
+        Copies as :meth:`copy` does, checks the destination's size and ETag,
+        and only then deletes ``src``: a failure at any step leaves the
+        source in place.
+        """
+        return bulk_copy.move(self, src, dst, overwrite=overwrite)
 
     def delete_many(self, names: Iterable[str]) -> DeleteResult:
         """Delete the files ``names`` with few requests; return what was deleted and what failed.
