@@ -60,13 +60,26 @@ def public_read_policy(bucket: str) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
 
 
-def prepare_buckets(server: SeaweedFS) -> None:
-    """Create the buckets (kept from earlier runs) and make the static one public."""
+def upload_cors(port: int) -> dict[str, object]:
+    """Return CORS rules that let the site's pages upload straight to the media bucket."""
+    rule = {
+        "AllowedOrigins": [f"http://127.0.0.1:{port}", f"http://localhost:{port}"],
+        "AllowedMethods": ["POST", "PUT"],
+        "AllowedHeaders": ["*"],
+        "ExposeHeaders": ["ETag"],  # the browser reads each part's ETag
+        "MaxAgeSeconds": 600,
+    }
+    return {"CORSRules": [rule]}
+
+
+def prepare_buckets(server: SeaweedFS, port: int) -> None:
+    """Create the buckets (kept from earlier runs), make the static one public, and let
+    the site on ``port`` upload to the media one."""
     server.create_bucket(MEDIA_BUCKET)
     server.create_bucket(STATIC_BUCKET)
-    server.client().put_bucket_policy(
-        Bucket=STATIC_BUCKET, Policy=public_read_policy(STATIC_BUCKET)
-    )
+    client = server.client()
+    client.put_bucket_policy(Bucket=STATIC_BUCKET, Policy=public_read_policy(STATIC_BUCKET))
+    client.put_bucket_cors(Bucket=MEDIA_BUCKET, CORSConfiguration=upload_cors(port))
 
 
 def django_env(server: SeaweedFS) -> dict[str, str]:
@@ -148,7 +161,7 @@ def main(argv: list[str]) -> int:
             f"data in {args.data_dir}",
             flush=True,
         )
-        prepare_buckets(server)
+        prepare_buckets(server, args.port)
         env = django_env(server)
         if args.command:
             return subprocess.run(manage(*args.command), cwd=HERE, env=env).returncode

@@ -29,6 +29,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "storages",  # system checks and manage.py s3probe
+    "storages.uploads",  # the direct upload widget's template and script
     "demo_site",
 ]
 MIDDLEWARE = [
@@ -71,6 +72,9 @@ STORAGES = {
     },
 }
 STATIC_URL = "/static/"  # required by Django; the URLs come from the storage
+
+# Who may upload straight to S3: the demo has no users, so anyone (see views.py).
+STORAGES_UPLOAD_POLICY = "demo_site.views.anyone"
 
 # With DEBUG off, Django would mail errors to ADMINS; print them instead.
 LOGGING = {
