@@ -12,6 +12,9 @@ django61-py313 3.13 Django>=6.1,<6.2
 MATRIX_UNIT_ONLY="django52-py312"
 # The entry that also runs lint and mypy (the newest Django, for django-stubs).
 MATRIX_LINT_ENTRY="django61-py313"
+# The entry that runs the browser tests (pytest -m browser: headless Chromium); the
+# others deselect them, since the browser and the page behave the same on each.
+MATRIX_BROWSER_ENTRY="django52-py311"
 
 # Print the path of a CPython X.Y interpreter, or nothing. Looks on PATH
 # (python3.X, then python3 if it is X.Y) and in pyenv's versions folder.
