@@ -216,3 +216,26 @@ def test_a_form_shown_again_keeps_the_token(media):
     html = str(form["file"])
     assert f'value="{signed["token"]}"' in html
     assert "Uploaded; submit the form to keep it." in html
+
+
+def test_the_admin_uploads_the_models_files_directly(media):
+    from django.contrib import admin
+
+    from storages.uploads.admin import DirectUploadAdminMixin
+
+    class DocumentAdmin(DirectUploadAdminMixin, admin.ModelAdmin):
+        direct_upload_fields = {"file": {"max_size": 100}}  # noqa: RUF012
+
+    request = request_of()
+    form_class = DocumentAdmin(Document, admin.AdminSite()).get_form(request)
+    field = form_class.base_fields["file"]
+    assert isinstance(field, DirectUploadField)
+    assert field.rules.storage == "storages_uploads.Document.file"
+    assert field.rules.max_size == 100
+    assert field.request is request
+    signed = signed_upload(form_class)
+    assert signed["name"].startswith("docs/a_")  # the model field's upload_to
+
+    form = form_class({"title": "t", "file_token": signed["token"]}, {})
+    assert form.is_valid(), form.errors
+    assert form.save(commit=False).file.name == signed["name"]
