@@ -23,6 +23,11 @@ pytestmark = pytest.mark.integration
 
 S3 = "storages.backends.s3.S3Storage"
 
+LIFECYCLE_WARNING = [
+    "  WARN  lifecycle    no lifecycle rule aborts incomplete multipart uploads",
+    "        fix: Add a bucket lifecycle rule with AbortIncompleteMultipartUpload "
+    "(DaysAfterInitiation 1 to 7), or run 'manage.py s3cleanup' regularly.",
+]
 ALL_OK = [
     "  OK    credentials  accepted by the server",
     "  OK    bucket       '{bucket}' exists and is reachable",
@@ -35,6 +40,7 @@ ALL_OK = [
     "  OK    url          GET http://S3/{bucket}/{prefix}.s3probe-ID.txt returned HTTP 200 and "
     "the object's bytes",
     "  OK    delete       removed the temporary object",
+    *LIFECYCLE_WARNING,
 ]
 
 
@@ -108,6 +114,7 @@ def test_wrong_secret_key_fails_credentials(s3_server: SeaweedFS, bucket_name: s
         "  OK    clock        within 2 s of the server's clock",
         *[f"  SKIP  {check:<12} {skipped}" for check in ("list", "put", "get", "acl", "url")],
         f"  SKIP  delete       {skipped}",
+        f"  SKIP  lifecycle    {skipped}",
     ]
     assert error == "1 check failed (default: credentials). (exit 1)"
     assert "not-the-secret" not in "\n".join(lines)
@@ -138,6 +145,7 @@ def test_missing_bucket_fails_bucket(s3_server: SeaweedFS) -> None:
         "  OK    clock        within 2 s of the server's clock",
         *[f"  SKIP  {check:<12} {skipped}" for check in ("list", "put", "get", "acl", "url")],
         f"  SKIP  delete       {skipped}",
+        f"  SKIP  lifecycle    {skipped}",
     ]
     assert error == "1 check failed (default: bucket). (exit 1)"
 
@@ -289,7 +297,7 @@ def test_aliases_select_storages_and_others_are_skipped(
         "All checks passed.",
     ]
     lines, error = probe(s3_server, storages)
-    assert lines[12] == (
+    assert lines[13] == (
         "Storage 'staticfiles' (django.core.files.storage.InMemoryStorage): not S3, skipped"
     )
     assert error == "1 check failed (default: bucket). (exit 1)"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import posixpath
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
-from datetime import datetime, timedelta  # noqa: F401 - public names, as in django-storages
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.contrib.staticfiles.storage import ManifestFilesMixin
@@ -46,6 +46,7 @@ try:
 except ImportError as err:  # pragma: no cover - boto3 is a dependency
     raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
 
+from ._s3.bulk import cleanup as bulk_cleanup
 from ._s3.bulk import copy as bulk_copy
 from ._s3.bulk import delete as bulk_delete
 from ._s3.bulk import scan as bulk_scan
@@ -407,6 +408,16 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         source in place.
         """
         return bulk_copy.move(self, src, dst, overwrite=overwrite)
+
+    def abort_stale_uploads(self, older_than: timedelta = timedelta(days=1)) -> int:
+        """Abort the incomplete multipart uploads under ``location`` older than ``older_than``.
+
+        Returns how many were aborted, and logs each one (INFO). Uploads are
+        listed page by page (ListMultipartUploads); one that finishes
+        meanwhile is skipped. A bucket lifecycle rule with
+        ``AbortIncompleteMultipartUpload`` does the same without a call.
+        """
+        return bulk_cleanup.abort_stale_uploads(self, older_than)
 
     def delete_many(self, names: Iterable[str]) -> DeleteResult:
         """Delete the files ``names`` with few requests; return what was deleted and what failed.

@@ -42,6 +42,17 @@ def build_storage(config: StorageConfig) -> S3Storage | None:
     return storage
 
 
+def selected_storages(aliases: list[str]) -> list[StorageConfig]:
+    """Return the STORAGES entries named by ``aliases`` (all when none); raise for unknown ones."""
+    configs = {config.alias: config for config in configured_storages()}
+    unknown = [alias for alias in aliases if alias not in configs]
+    if unknown:
+        raise CommandError(
+            f"Unknown storage alias {unknown[0]!r}; STORAGES has: {', '.join(configs)}."
+        )
+    return [configs[alias] for alias in aliases] or list(configs.values())
+
+
 class Command(BaseCommand):
     """Probe each configured S3 storage and report what works; exit 1 on any failure."""
 
@@ -68,13 +79,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         """Probe the selected storages and print one line per check."""
-        configs = {config.alias: config for config in configured_storages()}
-        unknown = [alias for alias in options["aliases"] if alias not in configs]
-        if unknown:
-            raise CommandError(
-                f"Unknown storage alias {unknown[0]!r}; STORAGES has: {', '.join(configs)}."
-            )
-        selected = [configs[alias] for alias in options["aliases"]] or list(configs.values())
+        selected = selected_storages(options["aliases"])
         if options["detect"]:
             self._detect_all(selected, explicit=bool(options["aliases"]))
             return

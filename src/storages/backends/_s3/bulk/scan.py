@@ -36,7 +36,7 @@ __all__ = ["StatStorage", "delete_prefix", "directory_key", "scandir", "stat"]
 logger = logging.getLogger(__name__)
 
 
-def directory_key(storage: BulkStorage, path: str) -> str:
+def directory_key(storage: ConnectedStorage, path: str) -> str:
     """Return the key prefix of the "directory" ``path``: its key with one trailing "/".
 
     The location itself is ``storage._key("")`` ("" without a location).

@@ -20,19 +20,21 @@ from urllib.parse import urlsplit
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
 
+from ..bulk.cleanup import abort_rule
 from ..errors import status_code
 from ..params import effective_acl, filter_download_params
 from ..protocol import ACCESS_DENIED, HTTP_NOT_FOUND, NOT_IMPLEMENTED
 from ..urls.url import UrlStorage, storage_url
 from ..writes import WriteRequest, WriteStorage, put
 from .fetch import body_error_code, fetch
-from .outcome import FAIL, OK, SKIP, FailedCheckError, Result, error_code, explain, names
+from .outcome import FAIL, OK, SKIP, WARN, FailedCheckError, Result, error_code, explain, names
 
 __all__ = [
     "FAIL",
     "MAX_CLOCK_SKEW",
     "OK",
     "SKIP",
+    "WARN",
     "FailedCheckError",
     "Probe",
     "ProbedStorage",
@@ -45,6 +47,10 @@ MAX_CLOCK_SKEW = 15 * 60
 wall_clock = time.time
 
 _PUBLIC_ACLS = ("public-read", "public-read-write")
+
+
+class _CheckWarningError(FailedCheckError):
+    """A check found something to fix that does not break the storage."""
 
 
 class ProbedStorage(UrlStorage, WriteStorage, Protocol):
@@ -94,6 +100,12 @@ class Probe:
         self._step("acl", self.acl, "s3:PutObjectAcl", self.objects, needs_object=True)
         self._step("url", self.url, "s3:GetObject", self.objects, needs_object=True)
         self._step("delete", self.delete, "s3:DeleteObject", self.objects, needs_object=True)
+        self._step(
+            "lifecycle",
+            self.lifecycle,
+            "s3:GetLifecycleConfiguration",
+            f"arn:aws:s3:::{self.bucket}",
+        )
         return self.results
 
     def _step(
@@ -119,6 +131,9 @@ class Probe:
         except (ClientError, BotoCoreError) as err:
             self._note_date(getattr(err, "response", None))
             failure = explain(err, action, resource)
+        except _CheckWarningError as err:
+            self.results.append(Result(check, WARN, err.detail, err.fix))
+            return
         except FailedCheckError as err:
             failure = err
         self.results.append(Result(check, FAIL, failure.detail, failure.fix))
@@ -212,6 +227,24 @@ class Probe:
                 "15 minutes off, and presigned URLs start late or expire early.",
             )
         return OK, f"this machine's clock is {text}"
+
+    def lifecycle(self) -> tuple[str, str]:
+        # Parts of uploads never completed or aborted are billed until aborted.
+        try:
+            days = abort_rule(self.client, self.bucket, self.storage._key(""))
+        except ClientError as err:
+            raise _CheckWarningError(
+                f"could not read the bucket's lifecycle rules ({error_code(err)})",
+                "Allow s3:GetLifecycleConfiguration to check that incomplete multipart "
+                "uploads are aborted, or run 'manage.py s3cleanup' regularly.",
+            ) from err
+        if days is None:
+            raise _CheckWarningError(
+                "no lifecycle rule aborts incomplete multipart uploads",
+                "Add a bucket lifecycle rule with AbortIncompleteMultipartUpload "
+                "(DaysAfterInitiation 1 to 7), or run 'manage.py s3cleanup' regularly.",
+            )
+        return OK, f"incomplete multipart uploads are aborted after {days} day(s)"
 
     def list(self) -> tuple[str, str]:
         self._call("list_objects_v2", Bucket=self.bucket, Prefix=self.storage._key(""), MaxKeys=1)

@@ -18,9 +18,21 @@ from ..protocol import (
     PERMANENT_REDIRECT,
 )
 
-__all__ = ["FAIL", "OK", "SKIP", "FailedCheckError", "Result", "error_code", "explain", "names"]
+__all__ = [
+    "FAIL",
+    "OK",
+    "SKIP",
+    "WARN",
+    "FailedCheckError",
+    "Result",
+    "error_code",
+    "explain",
+    "names",
+]
 
 OK, FAIL, SKIP = "OK", "FAIL", "SKIP"
+#: Works, but something costs money or time: printed with its fix, not a failure.
+WARN = "WARN"
 
 
 def names(option: str) -> str:
