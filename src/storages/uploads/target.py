@@ -18,9 +18,10 @@ from django.core.files.storage import InvalidStorageError, storages
 from django.db.models import FileField
 
 from ..backends.s3 import S3Storage
+from ..bulk import Stat
 from .rules import UploadRules
 
-__all__ = ["StoredObject", "Target", "resolve", "storage_named", "stored_object"]
+__all__ = ["Target", "resolve", "storage_named", "stored_object"]
 
 
 @dataclass(frozen=True)
@@ -98,18 +99,9 @@ def resolve(rules: UploadRules) -> Target:
     return Target(_checked(storage, rules.storage), directory, max_length)
 
 
-@dataclass(frozen=True)
-class StoredObject:
-    """What a HEAD request tells of an uploaded file."""
-
-    size: int
-    content_type: str
-
-
-def stored_object(storage: S3Storage, name: str) -> StoredObject | None:
-    """Return the size and type of the object at exactly ``name``'s key, or None if none."""
+def stored_object(storage: S3Storage, name: str) -> Stat | None:
+    """Return what one HEAD of exactly ``name``'s key says (size, type...), or None if no file."""
     try:
-        head = storage._head(storage._key(name))
+        return storage.stat(name)
     except FileNotFoundError:
         return None
-    return StoredObject(int(head["ContentLength"]), str(head.get("ContentType") or ""))
