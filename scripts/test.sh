@@ -93,7 +93,7 @@ case "${1:-}" in
     # Every interpreter first, and the browser, so that a missing one fails before any run.
     for name in $(matrix_names); do (use_entry "$name" >/dev/null); done
     start=$SECONDS
-    ensure_chromium
+    if wants_browser "$@"; then ensure_chromium; fi
     chromium_seconds=$((SECONDS - start))
     summary=()
     failed=0
