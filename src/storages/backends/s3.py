@@ -254,10 +254,20 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
 
     # -- Storage API -----------------------------------------------------------
 
-    def _open(self, name: str, mode: str = "rb") -> S3File:
+    def open(self, name: str, mode: str = "rb", *, version_id: str | None = None) -> S3File:
+        """Return an S3File of ``name``; ``version_id`` reads that version (a versioned bucket).
+
+        Django's ``Storage.open()``, with one keyword of its own: every
+        ``HEAD`` and ``GET`` of the file then carries ``VersionId``.
+        """
+        if version_id is None:
+            return self._open(name, mode)  # as Storage.open(): a subclass's _open() still works
+        return self._open(name, mode, version_id=version_id)
+
+    def _open(self, name: str, mode: str = "rb", *, version_id: str | None = None) -> S3File:
         key = self._key(name)
         with not_found_as_missing(key):
-            return S3File(key, mode, self)
+            return S3File(key, mode, self, version_id=version_id)
 
     def save(self, name: str | None, content: Any, max_length: int | None = None) -> str:
         """Save ``content`` under a free name derived from ``name``; return the name used.
@@ -479,8 +489,16 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         parameters: dict[str, Any] | None = None,
         expire: int | None = None,
         http_method: str | None = None,
+        *,
+        version_id: str | None = None,
     ) -> str:
-        """Return a URL for ``name``: presigned, plain, or on the custom domain."""
+        """Return a URL for ``name``: presigned, plain, or on the custom domain.
+
+        ``version_id`` links that version of the file (``VersionId`` in the
+        URL's parameters), in a bucket with versioning.
+        """
+        if version_id is not None:
+            parameters = {**(parameters or {}), "VersionId": version_id}
         return storage_url(self, name or "", parameters, expire, http_method)
 
     def cloudfront_cookies(

@@ -63,10 +63,20 @@ class S3File(WriteModeMixin, CompressedFileMixin, _File):
     _storage: FileStorage
 
     def __init__(
-        self, name: str, mode: str, storage: FileStorage, buffer_size: int | None = None
+        self,
+        name: str,
+        mode: str,
+        storage: FileStorage,
+        buffer_size: int | None = None,
+        *,
+        version_id: str | None = None,
     ) -> None:
         if "r" in mode and "w" in mode:
             raise ValueError("Can't combine 'r' and 'w' in mode.")
+        if version_id is not None and "w" in mode:
+            raise ValueError(f"A version ({version_id!r}) can be read, not written; open it 'rb'.")
+        # In a bucket with versioning: every HEAD and GET of the reader names this version.
+        self._version_id = version_id
         self._storage = storage
         self.name: str = name[len(storage.location) :].lstrip("/")
         self._mode = mode
@@ -85,7 +95,10 @@ class S3File(WriteModeMixin, CompressedFileMixin, _File):
 
     def _download_params(self) -> dict[str, Any]:
         # Keep: reads pass the location-relative name, writes the full key.
-        return filter_download_params(self._storage.get_object_parameters(self.name))
+        params = filter_download_params(self._storage.get_object_parameters(self.name))
+        if self._version_id is not None:
+            params["VersionId"] = self._version_id
+        return params
 
     # -- the buffer and the reading stream ---------------------------------
 
