@@ -1,8 +1,9 @@
 """Benchmark bulk deletes and listings with metadata on a local SeaweedFS server.
 
-Run:  .venv/bin/python benchmarks/bench_bulk.py [--deletes 5000] [--folder 500] [--rounds 2]
+Run:  .venv/bin/python benchmarks/bench_bulk.py [--deletes 5000] [--folder 500]
+      [--copy-mib 256] [--rounds 2]
 
-Two comparisons, each side run on the same server in the same run, the
+Three comparisons, each side run on the same server in the same run, the
 sides alternating over --rounds rounds (best round kept):
 
 * deleting --deletes files: ``delete_many(names)`` against a loop of
@@ -11,7 +12,12 @@ sides alternating over --rounds rounds (best round kept):
 * a folder page of --folder files with names, sizes and dates:
   ``scandir(path)`` against ``listdir(path)`` plus ``size()`` and
   ``get_modified_time()`` per file, with one raw boto3 ``list_objects_v2``
-  page beside them.
+  page beside them;
+* a copy of a --copy-mib MiB file: ``copy(src, dst)`` (one CopyObject)
+  and its multipart copy (the threshold lowered to 0: UploadPartCopy
+  parts of 64 MiB, four at once) against ``save(dst, open(src))``, the
+  download and re-upload Django code does today, with raw boto3
+  ``copy_object`` beside them.
 
 Requests are counted with a ``before-send`` hook on the client that sends
 them (retries included). Prints a table, the ratios (the other side's wall
@@ -159,6 +165,57 @@ def bench_folder(server: Any, bucket: str, count: int, rounds: int) -> dict[str,
     return {side: best(side_results) for side, side_results in results.items()}
 
 
+def bench_copy(server: Any, bucket: str, mib: int, rounds: int) -> dict[str, Any]:
+    from storages.backends._s3.bulk import copy as bulk_copy
+    from storages.backends.s3 import S3Storage
+
+    storage = S3Storage(**server.storage_options(bucket, location="copy", file_overwrite=True))
+    counter = counted(storage.connection.meta.client)
+    raw = server.client()
+    raw_counter = counted(raw)
+    raw.put_object(Bucket=bucket, Key="copy/src.bin", Body=os.urandom(mib * 1024**2))
+
+    def multipart(dst: str) -> None:
+        threshold, part = bulk_copy.MULTIPART_THRESHOLD, bulk_copy.COPY_PART_SIZE
+        bulk_copy.MULTIPART_THRESHOLD, bulk_copy.COPY_PART_SIZE = 0, 64 * 1024**2
+        try:
+            storage.copy("src.bin", dst)
+        finally:
+            bulk_copy.MULTIPART_THRESHOLD, bulk_copy.COPY_PART_SIZE = threshold, part
+
+    def reupload(dst: str) -> None:
+        with storage.open("src.bin") as source:
+            storage.save(dst, source)
+
+    def boto3_copy(dst: str) -> None:
+        raw.copy_object(
+            Bucket=bucket, Key=f"copy/{dst}", CopySource={"Bucket": bucket, "Key": "copy/src.bin"}
+        )
+
+    work = {
+        "copy": (functools.partial(storage.copy, "src.bin"), counter),
+        "multipart": (multipart, counter),
+        "reupload": (reupload, counter),
+        "boto3": (boto3_copy, raw_counter),
+    }
+    take(counter)
+    take(raw_counter)
+    results: dict[str, list[dict[str, Any]]] = {side: [] for side in work}
+    for number in range(rounds):
+        order = list(work) if number % 2 == 0 else list(reversed(work))
+        for side in order:
+            call, side_counter = work[side]
+            results[side].append(timed(functools.partial(call, f"{side}.bin"), side_counter))
+        for side in work:
+            head = raw.head_object(Bucket=bucket, Key=f"copy/{side}.bin")
+            assert head["ContentLength"] == mib * 1024**2, side
+        raw.delete_objects(
+            Bucket=bucket, Delete={"Objects": [{"Key": f"copy/{side}.bin"} for side in work]}
+        )
+        take(raw_counter)
+    return {side: best(side_results) for side, side_results in results.items()}
+
+
 def requests_text(requests: dict[str, int]) -> str:
     return ", ".join(f"{count} {kind}" for kind, count in sorted(requests.items()))
 
@@ -167,6 +224,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--deletes", type=int, default=5000, help="files deleted per side")
     parser.add_argument("--folder", type=int, default=500, help="files in the folder page")
+    parser.add_argument("--copy-mib", type=int, default=256, help="size of the file copied")
     parser.add_argument("--rounds", type=int, default=2, help="rounds per side (best kept)")
     parser.add_argument("--json", help="also write the JSON document to this file")
     args = parser.parse_args()
@@ -181,6 +239,7 @@ def main() -> None:
         server.create_bucket(bucket)
         deletes = bench_deletes(server, bucket, args.deletes, args.rounds)
         folder = bench_folder(server, bucket, args.folder, max(args.rounds, 3))
+        copies = bench_copy(server, bucket, args.copy_mib, args.rounds)
     load_after = os.getloadavg()
 
     rows = [
@@ -190,6 +249,10 @@ def main() -> None:
         (f"scandir() of {args.folder} files", folder["scandir"]),
         ("listdir() + size() + get_modified_time()", folder["listdir"]),
         ("boto3 list_objects_v2, one page", folder["boto3"]),
+        (f"copy() of {args.copy_mib} MiB", copies["copy"]),
+        (f"copy() of {args.copy_mib} MiB, multipart", copies["multipart"]),
+        (f"save(dst, open(src)), {args.copy_mib} MiB", copies["reupload"]),
+        (f"boto3 copy_object, {args.copy_mib} MiB", copies["boto3"]),
     ]
     print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
     print()
@@ -206,6 +269,10 @@ def main() -> None:
         "delete_many_vs_boto3_batches": deletes["boto3"]["wall"] / deletes["many"]["wall"],
         "scandir_vs_listdir_size_modified": folder["listdir"]["wall"] / folder["scandir"]["wall"],
         "scandir_vs_boto3_page": folder["boto3"]["wall"] / folder["scandir"]["wall"],
+        "copy_vs_download_reupload": copies["reupload"]["wall"] / copies["copy"]["wall"],
+        "multipart_copy_vs_download_reupload": copies["reupload"]["wall"]
+        / copies["multipart"]["wall"],
+        "copy_vs_boto3_copy_object": copies["boto3"]["wall"] / copies["copy"]["wall"],
     }
     print()
     for name, ratio in ratios.items():
@@ -213,8 +280,9 @@ def main() -> None:
     document = {
         "deletes": args.deletes,
         "folder": args.folder,
+        "copy_mib": args.copy_mib,
         "load_average": {"before": load_before, "after": load_after},
-        "results": {"deletes": deletes, "folder": folder},
+        "results": {"deletes": deletes, "folder": folder, "copy": copies},
         "ratios": ratios,
     }
     text = json.dumps(document, indent=2)
