@@ -9,7 +9,11 @@ of up to 1,000 keys. The modules here use both:
   ``Stat``) and the error of a partial delete;
 - ``delete.py``: batched, concurrent DeleteObjects, with a fallback to single
   deletes for stores without it;
-- ``scan.py``: streamed listings (``scandir``) and ``delete_prefix``.
+- ``scan.py``: streamed listings (``scandir``) and ``delete_prefix``;
+- ``copy.py``: server-side ``copy`` and ``move`` (CopyObject, or a parallel
+  multipart copy), create-only destinations;
+- ``cleanup.py``: aborting stale multipart uploads, and reading the bucket's
+  ``AbortIncompleteMultipartUpload`` lifecycle rule.
 
 Like every capability folder they import the core, never the facade: the
 storage arrives typed with the protocols below each module needs.
