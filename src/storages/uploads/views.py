@@ -33,7 +33,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
-from ..backends._s3.protocol import MAX_PARTS, MAX_PUT_SIZE, MIN_PART_SIZE
+from ..backends._s3.protocol import HTTP_FORBIDDEN, MAX_PARTS, MAX_PUT_SIZE, MIN_PART_SIZE
 from .policy import Policy, configured_policy
 from .rules import FileInfo, check_file, normalize_type
 from .target import resolve, storage_named
@@ -101,13 +101,13 @@ class UploadView(View):
         except RefusedError as err:
             return error(err.message, err.status)
         except TokenError as err:
-            return error(err.message, 403 if err.code == "other_user" else 400)
+            return error(err.message, HTTP_FORBIDDEN if err.code == "other_user" else 400)
         except SuspiciousOperation:
             return error("This file name cannot be used: rename the file.", 400)
         except (ValueError, BadRequest) as err:
             return error(f"Invalid upload request: {err}", 400)
         except PermissionDenied as err:
-            return error(str(err) or "You may not upload this file.", 403)
+            return error(str(err) or "You may not upload this file.", HTTP_FORBIDDEN)
         except ClientError as err:
             logger.warning("S3 refused a direct upload request: %s", err)
             return error("The storage refused the upload; try again later.", 502)
