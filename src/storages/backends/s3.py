@@ -46,10 +46,6 @@ try:
 except ImportError as err:  # pragma: no cover - boto3 is a dependency
     raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
 
-from ._s3.bulk import cleanup as bulk_cleanup
-from ._s3.bulk import copy as bulk_copy
-from ._s3.bulk import delete as bulk_delete
-from ._s3.bulk import scan as bulk_scan
 from ._s3.bulk.results import DeleteResult, Entry, Stat
 from ._s3.config import ProfileChoice, SignerSource, StoreRules, build_config
 from ._s3.connections import S3ConnectionMixin
@@ -64,9 +60,6 @@ from ._s3.providers import log_choice, profile_defaults, use_content_md5
 from ._s3.static.listing import body_digest
 from ._s3.static.manifest import StaticManifestMixin
 from ._s3.static.scope import ListingMixin
-from ._s3.uploads import multipart as part_uploads
-from ._s3.uploads import presigned as presigned_uploads
-from ._s3.urls.cookies import signed_cookies
 from ._s3.urls.url import storage_url
 from ._s3.writes import WriteRequest, send
 
@@ -408,6 +401,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         gives way to the next free one, atomically where the store has
         conditional writes. A missing ``src`` raises FileNotFoundError.
         """
+        from ._s3.bulk import copy as bulk_copy  # on first use: not on every start
+
         return bulk_copy.copy(self, src, dst, overwrite=overwrite)
 
     def move(self, src: str, dst: str, *, overwrite: bool | None = None) -> str:
@@ -417,6 +412,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         and only then deletes ``src``: a failure at any step leaves the
         source in place.
         """
+        from ._s3.bulk import copy as bulk_copy  # on first use: not on every start
+
         return bulk_copy.move(self, src, dst, overwrite=overwrite)
 
     def abort_stale_uploads(self, older_than: timedelta = timedelta(days=1)) -> int:
@@ -427,6 +424,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         meanwhile is skipped. A bucket lifecycle rule with
         ``AbortIncompleteMultipartUpload`` does the same without a call.
         """
+        from ._s3.bulk import cleanup as bulk_cleanup  # on first use: not on every start
+
         return bulk_cleanup.abort_stale_uploads(self, older_than)
 
     def delete_many(self, names: Iterable[str]) -> DeleteResult:
@@ -441,6 +440,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         a request fails after its retries (some files may be deleted by
         then; calling again is safe). See :class:`storages.bulk.DeleteResult`.
         """
+        from ._s3.bulk import delete as bulk_delete  # on first use: not on every start
+
         return bulk_delete.delete_many(self, names)
 
     def delete_prefix(self, path: str, *, allow_root: bool = False) -> int:
@@ -452,6 +453,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         raises ValueError unless ``allow_root`` is True. Raises
         :class:`storages.bulk.DeleteFailedError` when S3 refused some files.
         """
+        from ._s3.bulk import scan as bulk_scan  # on first use: not on every start
+
         return bulk_scan.delete_prefix(self, path, allow_root=allow_root)
 
     def scandir(self, path: str = "", *, recursive: bool = False) -> Iterator[Entry]:
@@ -464,6 +467,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         at any depth (``"sub/b.txt"``) and no directories. Dates follow
         ``get_modified_time()``.
         """
+        from ._s3.bulk import scan as bulk_scan  # on first use: not on every start
+
         return bulk_scan.scandir(self, path, recursive=recursive)
 
     def stat(self, name: str) -> Stat:
@@ -473,6 +478,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         keys...), as ``size()`` does. Raises FileNotFoundError for a missing
         file. See :class:`storages.bulk.Stat`.
         """
+        from ._s3.bulk import scan as bulk_scan  # on first use: not on every start
+
         return bulk_scan.stat(self, name)
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
@@ -518,6 +525,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         Raises ImproperlyConfigured without a ``custom_domain`` or a signer,
         and SuspiciousOperation for a pattern that leaves ``location``.
         """
+        from ._s3.urls.cookies import signed_cookies  # on first use: not on every start
+
         return signed_cookies(self, name_pattern, expire)
 
     # -- direct uploads (the browser sends the file to S3) -----------------------
@@ -554,6 +563,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         ImproperlyConfigured. ``max_length`` (a ``FileField``'s) limits the
         name's length.
         """
+        from ._s3.uploads import presigned as presigned_uploads  # on first use: not on every start
+
         return presigned_uploads.presigned_post(
             self,
             name,
@@ -587,6 +598,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         upload is done, or use :meth:`presigned_post`. Needs Signature
         Version 4 (``signature_version = "s3v4"``).
         """
+        from ._s3.uploads import presigned as presigned_uploads  # on first use: not on every start
+
         return presigned_uploads.presigned_put(
             self,
             name,
@@ -613,6 +626,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         with :meth:`complete_multipart_upload` or
         :meth:`abort_multipart_upload`.
         """
+        from ._s3.uploads import multipart as part_uploads  # on first use: not on every start
+
         return part_uploads.start(
             self, name, content_type=content_type, metadata=metadata, max_length=max_length
         )
@@ -633,6 +648,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         at least 5 MiB. Ask for any batch of part numbers, as often as
         needed. No request is sent.
         """
+        from ._s3.uploads import multipart as part_uploads  # on first use: not on every start
+
         return part_uploads.sign_parts(self, name, upload_id, part_numbers, expire=expire)
 
     def complete_multipart_upload(
@@ -653,6 +670,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         name meanwhile, the upload is aborted (FileExistsError). A completed
         or aborted upload raises FileNotFoundError.
         """
+        from ._s3.uploads import multipart as part_uploads  # on first use: not on every start
+
         return part_uploads.complete(self, name, upload_id, parts, max_size=max_size)
 
     def abort_multipart_upload(self, name: str, upload_id: str) -> None:
@@ -661,6 +680,8 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
         Aborting an upload that was aborted or completed already is not an
         error.
         """
+        from ._s3.uploads import multipart as part_uploads  # on first use: not on every start
+
         part_uploads.abort(self, name, upload_id)
 
 
