@@ -17,6 +17,7 @@ if not settings.configured:
     django.setup()
     del os.environ["DJANGO_SETTINGS_MODULE"]
 
+from faultproxy import FaultProxy
 from storages.backends.s3 import S3Storage
 from storages.testing.seaweedfs import SeaweedFS
 
@@ -41,6 +42,14 @@ def s3_server() -> Iterator[SeaweedFS]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fault_proxy(s3_server: SeaweedFS) -> Iterator[FaultProxy]:
+    """A fault-injecting proxy in front of the test server (see tests/faultproxy.py)."""
+    proxy = FaultProxy(s3_server.s3_port)
+    yield proxy
+    proxy.close()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from faultproxy import Fault, FaultProxy
+from faultproxy import Fault
 from storages.backends._s3.bulk import copy as bulk_copy
 from storages.backends.s3 import S3Storage
 
@@ -156,22 +156,15 @@ def test_move_deletes_the_source_after_the_copy(storage, s3_client, bucket_name)
     assert storage.open("to/a.txt").read() == b"data"
 
 
-@pytest.fixture
-def proxy(s3_server):
-    proxy = FaultProxy(s3_server.s3_port)
-    yield proxy
-    proxy.close()
-
-
-def test_move_with_a_failed_delete_keeps_both(s3_server, bucket_name, proxy, s3_client):
+def test_move_with_a_failed_delete_keeps_both(s3_server, bucket_name, fault_proxy, s3_client):
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=5)
     storage = S3Storage(
         **s3_server.storage_options(
-            bucket_name, endpoint_url=proxy.endpoint_url, client_config=config
+            bucket_name, endpoint_url=fault_proxy.endpoint_url, client_config=config
         )
     )
     storage.save("src.txt", ContentFile(b"keep me"))
-    proxy.add(Fault("status", method="DELETE", status=500, times=5))
+    fault_proxy.add(Fault("status", method="DELETE", status=500, times=5))
 
     with pytest.raises(ClientError):
         storage.move("src.txt", "dst.txt")
@@ -180,15 +173,15 @@ def test_move_with_a_failed_delete_keeps_both(s3_server, bucket_name, proxy, s3_
     assert s3_client.get_object(Bucket=bucket_name, Key="dst.txt")["Body"].read() == b"keep me"
 
 
-def test_move_with_a_failed_copy_keeps_the_source(s3_server, bucket_name, proxy, s3_client):
+def test_move_with_a_failed_copy_keeps_the_source(s3_server, bucket_name, fault_proxy, s3_client):
     config = Config(retries={"max_attempts": 2, "mode": "standard"}, read_timeout=5)
     storage = S3Storage(
         **s3_server.storage_options(
-            bucket_name, endpoint_url=proxy.endpoint_url, client_config=config
+            bucket_name, endpoint_url=fault_proxy.endpoint_url, client_config=config
         )
     )
     storage.save("src.txt", ContentFile(b"keep me"))
-    proxy.add(Fault("status", method="PUT", path_pattern="dst", status=500, times=5))
+    fault_proxy.add(Fault("status", method="PUT", path_pattern="dst", status=500, times=5))
 
     with pytest.raises(ClientError):
         storage.move("src.txt", "dst.txt")

@@ -8,7 +8,7 @@ from botocore.exceptions import ClientError
 from django.core.exceptions import SuspiciousOperation
 from django.core.files.base import ContentFile
 
-from faultproxy import Fault, FaultProxy
+from faultproxy import Fault
 from helpers import put_objects
 from storages.backends.s3 import S3Storage
 from storages.bulk import DeleteResult
@@ -29,18 +29,11 @@ def _names(count):
 
 
 @pytest.fixture
-def proxy(s3_server):
-    proxy = FaultProxy(s3_server.s3_port)
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
-def faulty_storage(s3_server, bucket_name, proxy):
+def faulty_storage(s3_server, bucket_name, fault_proxy):
     config = Config(retries={"max_attempts": 3, "mode": "standard"}, read_timeout=5)
     return S3Storage(
         **s3_server.storage_options(
-            bucket_name, endpoint_url=proxy.endpoint_url, client_config=config
+            bucket_name, endpoint_url=fault_proxy.endpoint_url, client_config=config
         )
     )
 
@@ -153,25 +146,29 @@ def test_one_name_as_a_string_is_refused(storage):
     ],
     ids=["503", "dropped-request"],
 )
-def test_a_fault_on_one_batch_is_retried(faulty_storage, proxy, s3_client, bucket_name, fault):
+def test_a_fault_on_one_batch_is_retried(
+    faulty_storage, fault_proxy, s3_client, bucket_name, fault
+):
     names = _names(1001)  # two batches
     put_objects(s3_client, bucket_name, dict.fromkeys(names, b"x"))
-    proxy.add(fault)
+    fault_proxy.add(fault)
 
     result = faulty_storage.delete_many(names)
 
     assert result == DeleteResult(deleted=tuple(names))
     assert fault.hits == 1
-    posts = [target for method, target in proxy.requests if method == "POST"]
+    posts = [target for method, target in fault_proxy.requests if method == "POST"]
     assert len(posts) == 3  # 2 batches, one of them twice
     assert _keys(s3_client, bucket_name) == []
 
 
-def test_a_batch_failing_after_retries_raises(faulty_storage, proxy, s3_client, bucket_name):
+def test_a_batch_failing_after_retries_raises(faulty_storage, fault_proxy, s3_client, bucket_name):
     names = _names(1001)
     put_objects(s3_client, bucket_name, dict.fromkeys(names, b"x"))
     # Config(retries={"max_attempts": 3}): both batches fail their try and 3 retries.
-    proxy.add(Fault("status", method="POST", path_pattern=DELETE_OBJECTS, status=500, times=8))
+    fault_proxy.add(
+        Fault("status", method="POST", path_pattern=DELETE_OBJECTS, status=500, times=8)
+    )
 
     with pytest.raises(ClientError) as info:
         faulty_storage.delete_many(names)
@@ -189,10 +186,10 @@ def test_a_batch_failing_after_retries_raises(faulty_storage, proxy, s3_client, 
 
 
 def test_a_store_without_delete_objects_gets_single_deletes(
-    faulty_storage, proxy, s3_client, bucket_name
+    faulty_storage, fault_proxy, s3_client, bucket_name
 ):
     put_objects(s3_client, bucket_name, {f"k{index}": b"x" for index in range(5)})
-    proxy.add(
+    fault_proxy.add(
         Fault(
             "status", method="POST", path_pattern=DELETE_OBJECTS, status=501, code="NotImplemented"
         )
@@ -202,15 +199,15 @@ def test_a_store_without_delete_objects_gets_single_deletes(
 
     assert result.deleted == ("k0", "k1", "k2", "k3", "k4", "missing")
     assert faulty_storage._runtime.delete_objects_unsupported
-    methods = [method for method, _ in proxy.requests]
+    methods = [method for method, _ in fault_proxy.requests]
     assert methods == ["POST"] + ["DELETE"] * 6
     assert _keys(s3_client, bucket_name) == []
 
     # Remembered: the next call sends no DeleteObjects.
-    proxy.clear()
+    fault_proxy.clear()
     s3_client.put_object(Bucket=bucket_name, Key="again", Body=b"x")
     assert faulty_storage.delete_many(["again"]).ok
-    assert [method for method, _ in proxy.requests] == ["DELETE"]
+    assert [method for method, _ in fault_proxy.requests] == ["DELETE"]
 
 
 def test_a_key_xml_cannot_carry_is_deleted_on_its_own(

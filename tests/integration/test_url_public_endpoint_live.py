@@ -17,7 +17,6 @@ import pytest
 from django.core.files.base import ContentFile
 from test_url_presigned import http, local_url
 
-from faultproxy import FaultProxy
 from storages.backends._s3.urls import presign as _s3_presign
 
 pytestmark = pytest.mark.integration
@@ -26,37 +25,30 @@ SIGNATURES = [None, "s3v4", "s3"]
 
 
 @pytest.fixture
-def proxy(s3_server):
-    proxy = FaultProxy(s3_server.s3_port)
-    yield proxy
-    proxy.close()
-
-
-@pytest.fixture
-def make_public(make_storage, proxy):
+def make_public(make_storage, fault_proxy):
     """Build a storage on this test's bucket whose URLs point at the proxy."""
 
     def factory(**options):
-        return make_storage(public_endpoint_url=proxy.endpoint_url, **options)
+        return make_storage(public_endpoint_url=fault_proxy.endpoint_url, **options)
 
     return factory
 
 
-def _methods(proxy):
-    return [method for method, _ in proxy.requests]
+def _methods(fault_proxy):
+    return [method for method, _ in fault_proxy.requests]
 
 
 @pytest.mark.parametrize("signature_version", SIGNATURES)
 def test_get_and_put_urls_work_through_the_proxy_and_nothing_else_crosses_it(
-    make_public, proxy, s3_server, signature_version
+    make_public, fault_proxy, s3_server, signature_version
 ):
     storage = make_public(signature_version=signature_version, location="media")
     storage.save("dir with space/ünï.txt", ContentFile(b"hello public"))
 
     get_url = local_url(storage, "dir with space/ünï.txt")
     put_url = local_url(storage, "up/load.bin", http_method="PUT")
-    assert get_url.startswith(f"{proxy.endpoint_url}/")
-    assert put_url.startswith(f"{proxy.endpoint_url}/")
+    assert get_url.startswith(f"{fault_proxy.endpoint_url}/")
+    assert put_url.startswith(f"{fault_proxy.endpoint_url}/")
 
     assert http(get_url) == (200, b"hello public")
     assert http(put_url, "PUT", b"\x00\x01put")[0] == 200
@@ -66,11 +58,11 @@ def test_get_and_put_urls_work_through_the_proxy_and_nothing_else_crosses_it(
     with storage.open("up/load.bin", "rb") as handle:
         assert handle.read() == b"\x00\x01put"
     storage.delete("up/load.bin")
-    assert _methods(proxy) == ["GET", "PUT"]
+    assert _methods(fault_proxy) == ["GET", "PUT"]
     assert storage.connection.meta.client.meta.endpoint_url == s3_server.endpoint_url
 
 
-def test_response_parameters_and_expiry_through_the_proxy(make_public, proxy):
+def test_response_parameters_and_expiry_through_the_proxy(make_public, fault_proxy):
     storage = make_public(signature_version="s3v4")
     storage.save("report.csv", ContentFile(b"a,b\n"))
     url = local_url(
@@ -79,12 +71,12 @@ def test_response_parameters_and_expiry_through_the_proxy(make_public, proxy):
 
     assert "X-Amz-Expires=120&" in url
     assert http(url) == (200, b"a,b\n")
-    assert _methods(proxy) == ["GET"]
+    assert _methods(fault_proxy) == ["GET"]
 
 
 @pytest.mark.parametrize("signature_version", SIGNATURES)
 def test_tampered_expired_and_wrong_method_urls_are_refused(
-    make_public, proxy, monkeypatch, signature_version
+    make_public, fault_proxy, monkeypatch, signature_version
 ):
     storage = make_public(signature_version=signature_version)
     storage.save("secret.txt", ContentFile(b"secret"))
@@ -106,22 +98,22 @@ def test_tampered_expired_and_wrong_method_urls_are_refused(
     assert http(url, "PUT", b"overwrite")[0] == 403  # a GET URL used for PUT
     assert http(put_url)[0] == 403  # a PUT URL used for GET
     assert http(url) == (200, b"secret")
-    assert len(proxy.requests) == 7
+    assert len(fault_proxy.requests) == 7
 
 
-def test_a_url_for_the_inner_endpoint_is_refused_at_the_public_one(make_storage, proxy):
+def test_a_url_for_the_inner_endpoint_is_refused_at_the_public_one(make_storage, fault_proxy):
     # Why URLs must be built for the public endpoint: moving a signed URL to
     # another host breaks its signature (SigV4 signs the Host header).
     storage = make_storage(signature_version="s3v4")
     storage.save("moved.txt", ContentFile(b"moved"))
     inner = storage.url("moved.txt")
-    moved = re.sub(r"^http://[^/]+", proxy.endpoint_url, inner)
+    moved = re.sub(r"^http://[^/]+", fault_proxy.endpoint_url, inner)
 
     assert http(inner) == (200, b"moved")
     assert http(moved)[0] == 403
 
 
-def test_unsigned_urls_use_the_public_endpoint(make_public, proxy, s3_client, bucket_name):
+def test_unsigned_urls_use_the_public_endpoint(make_public, fault_proxy, s3_client, bucket_name):
     statement = {
         "Effect": "Allow",
         "Principal": "*",
@@ -135,6 +127,6 @@ def test_unsigned_urls_use_the_public_endpoint(make_public, proxy, s3_client, bu
 
     url = storage.url("app.css")
 
-    assert url == f"{proxy.endpoint_url}/{bucket_name}/static/app.css"
+    assert url == f"{fault_proxy.endpoint_url}/{bucket_name}/static/app.css"
     assert http(url) == (200, b"body{}")
-    assert _methods(proxy) == ["GET"]
+    assert _methods(fault_proxy) == ["GET"]
