@@ -37,8 +37,8 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from ..config import StoreRules
-from ..errors import is_not_found, missing_file, status_code
-from ..protocol import HTTP_FORBIDDEN, HTTP_NOT_IMPLEMENTED, MAX_DELETE_KEYS, NOT_IMPLEMENTED
+from ..errors import is_not_found, is_not_implemented, missing_file, status_code
+from ..protocol import HTTP_FORBIDDEN, MAX_DELETE_KEYS
 from ..types import ConnectedStorage
 from .digest import body_digest, etag_digest
 
@@ -294,8 +294,7 @@ class ListingView:
                 Delete={"Objects": [{"Key": key} for key in keys], "Quiet": True},
             )
         except ClientError as err:
-            code = err.response.get("Error", {}).get("Code")
-            if status_code(err) != HTTP_NOT_IMPLEMENTED and code != NOT_IMPLEMENTED:
+            if not is_not_implemented(err):
                 raise
             logger.debug("The store has no DeleteObjects; deleting %d keys one by one", len(keys))
             return self._delete_singly(client, keys)
