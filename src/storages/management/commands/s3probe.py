@@ -2,8 +2,9 @@
 
 Per storage alias it checks credentials, bucket, region, clock skew, list /
 put / get / delete permissions (with a temporary object it removes), the ACL
-the storage sets and what a URL from ``url()`` returns (see
-:mod:`storages.backends._s3.probe`). Each failure comes with its fix. The exit
+the storage sets, what a URL from ``url()`` returns, the lifecycle rule for
+incomplete uploads and the CORS preflights of direct uploads from the site's
+origins (see :mod:`storages.backends._s3.probe`). Each failure comes with its fix. The exit
 status is 1 when any check fails, so deploy pipelines can run it.
 """
 
@@ -13,6 +14,8 @@ import logging
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.apps import apps
+from django.conf import STATICFILES_STORAGE_ALIAS, settings
 from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import InMemoryStorage
@@ -20,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.module_loading import import_string
 
 from ...backends._s3.probe import FAIL, Probe, Result
+from ...backends._s3.probe.cors import is_origin
 from ...backends._s3.providers.detect import Detection, fitting_profile, settings_to_paste
 from ...backends.s3 import S3Storage
 from ...checks import StorageConfig, configured_storages
@@ -53,22 +57,59 @@ def selected_storages(aliases: list[str]) -> list[StorageConfig]:
     return [configs[alias] for alias in aliases] or list(configs.values())
 
 
+def cors_origins(given: list[str]) -> tuple[list[str], str]:
+    """Return the origins the cors check preflights from, or why it is skipped.
+
+    ``--origin`` wins. Without it, a project with ``storages.uploads``
+    installed is checked from the concrete origins of
+    ``CSRF_TRUSTED_ORIGINS`` (wildcards left out). ``ALLOWED_HOSTS`` is not
+    used: it has no scheme, and often names hosts no browser visits.
+    """
+    for origin in given:
+        if not is_origin(origin):
+            raise CommandError(
+                "--origin takes the origin of the site's pages, such as "
+                f"https://www.example.com (scheme, host and port only), not {origin!r}."
+            )
+    if given:
+        return given, ""
+    if not apps.is_installed("storages.uploads"):
+        return [], "no --origin given (only uploads straight from browsers need CORS)"
+    trusted = [origin for origin in settings.CSRF_TRUSTED_ORIGINS if is_origin(origin)]
+    if trusted:
+        return trusted, ""
+    return [], (
+        "no origin to check: pass --origin https://www.example.com, or list the site "
+        "in CSRF_TRUSTED_ORIGINS"
+    )
+
+
 class Command(BaseCommand):
     """Probe each configured S3 storage and report what works; exit 1 on any failure."""
 
     help = (
         "Check each S3 storage in STORAGES against its bucket: credentials, bucket, region, "
-        "clock, list/put/get/delete permissions, ACL and URLs. Exits with status 1 if any "
-        "check fails."
+        "clock, list/put/get/delete permissions, ACL, URLs, the lifecycle rule and the CORS "
+        "rules for uploads from browsers. Exits with status 1 if any check fails."
     )
     # The probe reports configuration problems itself, as failed checks.
     requires_system_checks = ()
 
     def add_arguments(self, parser: CommandParser) -> None:
-        """Accept storage aliases (default: all) and a timeout for URL fetches."""
+        """Accept storage aliases (default: all), a timeout for URL fetches and origins."""
         parser.add_argument("aliases", nargs="*", help="STORAGES aliases to probe (default: all)")
         parser.add_argument(
             "--timeout", type=float, default=10.0, help="seconds to wait for each URL fetch"
+        )
+        parser.add_argument(
+            "--origin",
+            action="append",
+            default=[],
+            dest="origins",
+            metavar="ORIGIN",
+            help="the origin of the site's pages (https://www.example.com) to check the CORS "
+            "rules of direct uploads from; repeat for several (default: CSRF_TRUSTED_ORIGINS "
+            "when storages.uploads is installed)",
         )
         parser.add_argument(
             "--detect",
@@ -83,10 +124,13 @@ class Command(BaseCommand):
         if options["detect"]:
             self._detect_all(selected, explicit=bool(options["aliases"]))
             return
+        origins = cors_origins(options["origins"])
         failed: list[str] = []
         probed = 0
         for config in selected:
-            results = self._probe(config, options["timeout"], explicit=bool(options["aliases"]))
+            results = self._probe(
+                config, options["timeout"], origins, explicit=bool(options["aliases"])
+            )
             if results is None:
                 continue
             probed += 1
@@ -101,7 +145,13 @@ class Command(BaseCommand):
             )
         self.stdout.write("All checks passed.")
 
-    def _probe(self, config: StorageConfig, timeout: float, explicit: bool) -> list[Result] | None:
+    def _probe(
+        self,
+        config: StorageConfig,
+        timeout: float,
+        origins: tuple[list[str], str],
+        explicit: bool,
+    ) -> list[Result] | None:
         try:
             storage = build_storage(config)
         except (ImproperlyConfigured, ImportError, TypeError, ValueError) as err:
@@ -129,7 +179,10 @@ class Command(BaseCommand):
             f"Storage {config.alias!r} ({config.backend}), bucket {storage.bucket_name!r} "
             f"at {endpoint}{public}"
         )
-        results = Probe(storage, timeout).run()
+        given, no_origin = origins
+        if config.alias == STATICFILES_STORAGE_ALIAS:
+            given, no_origin = [], "static files: browsers do not upload to them"
+        results = Probe(storage, timeout, origins=given, no_origin=no_origin).run()
         self._print(results)
         return results
 
@@ -185,4 +238,7 @@ class Command(BaseCommand):
         for result in results:
             self.stdout.write(f"  {result.status:<5} {result.check:<12} {result.detail}")
             if result.fix:
-                self.stdout.write(f"        fix: {result.fix}")
+                first, *more = result.fix.splitlines()
+                self.stdout.write(f"        fix: {first}")
+                for line in more:  # a CORS rule to paste, say
+                    self.stdout.write(f"             {line}")

@@ -3,7 +3,9 @@
 In order: credentials, bucket, region, clock skew, list / put / get
 permissions (with a temporary object), the ACL the storage sets, what a URL
 from ``url()`` returns (fetched at ``public_endpoint_url`` when URLs point
-there), and delete (removing the temporary object). Every request goes
+there), delete (removing the temporary object), the lifecycle rule for
+incomplete uploads, and the CORS preflights of direct uploads from the
+site's origins (:mod:`.cors`). Every request goes
 through the storage's own client, so the probe sees exactly the credentials,
 endpoint, region and botocore settings the storage uses.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from email.utils import parsedate_to_datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -24,8 +26,9 @@ from ..bulk.cleanup import abort_rule
 from ..errors import status_code
 from ..params import effective_acl, filter_download_params
 from ..protocol import ACCESS_DENIED, HTTP_NOT_FOUND, NOT_IMPLEMENTED
-from ..urls.url import UrlStorage, storage_url
+from ..urls.url import storage_url
 from ..writes import WriteRequest, WriteStorage, put
+from .cors import CorsStorage, check_cors
 from .fetch import body_error_code, fetch
 from .outcome import FAIL, OK, SKIP, WARN, FailedCheckError, Result, error_code, explain, names
 
@@ -53,11 +56,9 @@ class _CheckWarningError(FailedCheckError):
     """A check found something to fix that does not break the storage."""
 
 
-class ProbedStorage(UrlStorage, WriteStorage, Protocol):
+class ProbedStorage(CorsStorage, WriteStorage, Protocol):
     """What the probe needs from a storage (``S3Storage`` has all of it)."""
 
-    @property
-    def verify(self) -> bool | str | None: ...
     @property
     def object_parameters(self) -> dict[str, Any]: ...
     @property
@@ -68,10 +69,20 @@ class ProbedStorage(UrlStorage, WriteStorage, Protocol):
 class Probe:
     """Run every check on one storage; later checks use what earlier ones learned."""
 
-    def __init__(self, storage: ProbedStorage, timeout: float) -> None:
+    def __init__(
+        self,
+        storage: ProbedStorage,
+        timeout: float,
+        *,
+        origins: Sequence[str] = (),
+        no_origin: str = "no origin given",
+    ) -> None:
+        """Probe ``storage``; the cors check preflights from ``origins``, or says ``no_origin``."""
         self.storage = storage
         self.client = storage.connection.meta.client
         self.timeout = timeout
+        self.origins = tuple(origins)
+        self.no_origin = no_origin
         self.bucket = str(storage.bucket_name)
         self.name = f".s3probe-{uuid.uuid4().hex}.txt"
         self.key = storage._key(self.name)
@@ -106,6 +117,7 @@ class Probe:
             "s3:GetLifecycleConfiguration",
             f"arn:aws:s3:::{self.bucket}",
         )
+        self._step("cors", self.cors, "", "")
         return self.results
 
     def _step(
@@ -245,6 +257,11 @@ class Probe:
                 "(DaysAfterInitiation 1 to 7), or run 'manage.py s3cleanup' regularly.",
             )
         return OK, f"incomplete multipart uploads are aborted after {days} day(s)"
+
+    def cors(self) -> tuple[str, str]:
+        if not self.origins:
+            return SKIP, self.no_origin
+        return check_cors(self.storage, self.key, self.origins, self.timeout)
 
     def list(self) -> tuple[str, str]:
         self._call("list_objects_v2", Bucket=self.bucket, Prefix=self.storage._key(""), MaxKeys=1)

@@ -29,10 +29,10 @@ from ..protocol import MAX_PUT_SIZE
 from ..urls.url import presigning_client
 from ..writes import conditional_writes_supported
 from .names import new_name
-from .params import post_fields, put_headers, upload_parameters
+from .params import UploadParameters, post_fields, put_headers, upload_parameters
 from .storage import UploadStorage
 
-__all__ = ["check_expire", "presigned_post", "presigned_put"]
+__all__ = ["check_expire", "presigned_post", "presigned_put", "put_parameters"]
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,28 @@ def check_signed(url: str, headers: Mapping[str, str], operation: str) -> None:
         )
 
 
+def put_parameters(
+    storage: UploadStorage,
+    key: str,
+    *,
+    content_type: str | None = None,
+    metadata: Mapping[str, str] | None = None,
+) -> UploadParameters:
+    """Return what a presigned PUT to ``key`` signs: the upload's parameters, create-only or not.
+
+    ``s3probe``'s cors check asks for the same headers in its preflight.
+    """
+    upload = upload_parameters(
+        storage, key, "presigned_put", content_type=content_type, metadata=metadata
+    )
+    if storage.file_overwrite:
+        return upload
+    if not conditional_writes_supported(storage):
+        logger.debug("The store refused If-None-Match: the PUT URL of %s has none", key)
+        return upload
+    return replace(upload, params={**upload.params, "IfNoneMatch": "*"})
+
+
 def presigned_put(
     storage: UploadStorage,
     name: str,
@@ -132,21 +154,12 @@ def presigned_put(
     """Return ``{"url", "headers", "name"}`` for a browser's PUT of a new file (see S3Storage)."""
     expire = check_expire(storage, expire, "presigned_put")
     name, key = new_name(storage, name, max_length)
-    upload = upload_parameters(
-        storage, key, "presigned_put", content_type=content_type, metadata=metadata
-    )
-    params = dict(upload.params)
-    if not storage.file_overwrite:
-        if conditional_writes_supported(storage):
-            params["IfNoneMatch"] = "*"
-        else:
-            logger.debug("The store refused If-None-Match: the PUT URL of %s has none", key)
-    upload = replace(upload, params=params)
+    upload = put_parameters(storage, key, content_type=content_type, metadata=metadata)
     client = presigning_client(storage)
     headers = put_headers(upload, client, "presigned_put")
     url: str = client.generate_presigned_url(
         "put_object",
-        Params={"Bucket": storage.bucket.name, "Key": key, **params},
+        Params={"Bucket": storage.bucket.name, "Key": key, **upload.params},
         ExpiresIn=expire,
     )
     check_signed(url, headers, "presigned_put")
