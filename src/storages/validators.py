@@ -16,6 +16,7 @@ __all__ = [
     "mapping",
     "non_negative_int",
     "optional",
+    "positive_int",
     "string_sequence",
     "text",
     "url_protocol",
@@ -65,6 +66,13 @@ def non_negative_int(value: Any) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return None
     return "a whole number >= 0"
+
+
+def positive_int(value: Any) -> str | None:
+    """Expect a whole number >= 1 (not a bool)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return None
+    return "a whole number >= 1"
 
 
 def mapping(value: Any) -> str | None:

@@ -46,6 +46,7 @@ try:
 except ImportError as err:  # pragma: no cover - boto3 is a dependency
     raise ImproperlyConfigured(f"Could not load Boto3's S3 bindings. {err}") from err
 
+from ._s3.aio.storage import AsyncStorageMixin
 from ._s3.bulk.results import DeleteResult, Entry, Stat
 from ._s3.config import ProfileChoice, SignerSource, StoreRules, build_config
 from ._s3.connections import S3ConnectionMixin
@@ -83,7 +84,9 @@ def _cloud_front_signer_from_pem(key_id: str, pem: str | bytes) -> signers.Signe
 
 @deconstructible(path="storages.backends.s3.S3Storage")
 @declare_base
-class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStorage):
+class S3Storage(
+    AsyncStorageMixin, S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStorage
+):
     """Django storage for Amazon S3 and S3-compatible object stores.
 
     Settings come from ``OPTIONS``, class attributes, Django settings and
@@ -137,6 +140,7 @@ class S3Storage(S3ConnectionMixin, ListingMixin, CompressStorageMixin, BaseStora
     collectstatic_listing: bool
     hashed_files_cache_control: str | None
     provider: str
+    async_workers: int
     #: What the store accepts, from the provider profile (``_s3/providers``).
     _store_rules: StoreRules
 

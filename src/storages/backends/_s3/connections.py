@@ -25,9 +25,14 @@ from .extension import is_overridden
 from .state import RuntimeState
 from .types import SessionStorage
 
-__all__ = ["S3ConnectionMixin", "own_client", "with_session"]
+__all__ = ["S3ConnectionMixin", "own_client", "share_pool_client", "with_session"]
 
 _Built = TypeVar("_Built")
+
+#: botocore's connection pool size when ``max_pool_connections`` is not set.
+_DEFAULT_POOL_CONNECTIONS = 10
+#: Override points whose override means the storage's connections are not ours.
+_CONNECTION_HOOKS = ("_create_session", "_create_resource", "connection", "unsigned_connection")
 
 #: Instance attributes that hold per-process state: left out of a pickle
 #: (locks, thread-locals and boto3 objects cannot be pickled) and rebuilt by
@@ -171,13 +176,39 @@ def own_client(storage: SessionStorage, signed: bool) -> Any | None:
     it, or when the connection hooks or ``_create_session`` are overridden
     (its client could then differ from one built from the shared session).
     """
-    if any(
-        is_overridden(storage, name)
-        for name in ("_create_session", "_create_resource", "connection", "unsigned_connection")
-    ):
+    if any(is_overridden(storage, name) for name in _CONNECTION_HOOKS):
         return None
     local = (storage._connections if signed else storage._unsigned_connections).__dict__
     connection = local.get("connection")
     if connection is None or connection is not local.get("own_connection"):
         return None
     return connection.meta.client
+
+
+def share_pool_client(storage: SessionStorage, workers: int) -> None:
+    """Give this thread, one of a pool of ``workers``, the connection the pool's threads share.
+
+    botocore clients are thread-safe, so the threads of the async API's pool
+    (:mod:`.aio.pool`) need no client each: this thread's resource is a thin
+    one over a client the storage builds once, with a connection pool of at
+    least ``workers`` (fewer would make urllib3 drop connections). Nothing
+    changes when the thread has a connection already, or when the
+    connection hooks are overridden: the thread then builds its own.
+    """
+    local = storage._connections
+    if getattr(local, "connection", None) is not None or any(
+        is_overridden(storage, name) for name in _CONNECTION_HOOKS
+    ):
+        return
+    runtime = storage._runtime
+    with runtime.lock:
+        shared = runtime.pool_resource
+        if shared is None:
+            config = storage.client_config
+            pooled = getattr(config, "max_pool_connections", None) or _DEFAULT_POOL_CONNECTIONS
+            if pooled < workers:
+                config = config.merge(Config(max_pool_connections=workers))
+            shared = runtime.pool_resource = storage._create_resource(config)
+    # A resource per thread (resources are not thread-safe), over the one client.
+    connection = type(shared)(client=shared.meta.client)
+    local.connection = local.own_connection = connection

@@ -22,6 +22,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from . import cancel
 from .errors import is_not_found
 from .part_buffer import PartBuffer
 from .protocol import MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE
@@ -168,6 +169,7 @@ class MultipartWriter:
         self.flush()
         parts = sorted(self._parts, key=lambda part: int(part["PartNumber"]))
         try:
+            cancel.check()  # a cancelled operation aborts rather than publish
             self._client.complete_multipart_upload(
                 **self._target(), MultipartUpload={"Parts": parts}, **self._complete_args
             )

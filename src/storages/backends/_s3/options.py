@@ -324,6 +324,18 @@ S3_OPTIONS: tuple[Option, ...] = (
         check=v.optional(v.instance_of("str or os.PathLike", str, os.PathLike)),
         extension=True,
     ),
+    # The async API
+    Option(
+        "async_workers",
+        "Threads that run the blocking S3 calls of the async methods (aexists, asave, "
+        "aopen...); storages with the same number share one pool.",
+        default=16,
+        settings=("AWS_S3_ASYNC_WORKERS",),
+        env=("AWS_S3_ASYNC_WORKERS",),
+        check=v.positive_int,
+        from_env=whole_number_from_env,
+        extension=True,
+    ),
     # Static files
     Option(
         "collectstatic_listing",

@@ -24,6 +24,7 @@ __all__ = [
     "HTTP_PRECONDITION_FAILED",
     "INTERNAL_ERROR",
     "MAX_DELETE_KEYS",
+    "MAX_LIST_KEYS",
     "MAX_KEY_BYTES",
     "MAX_PARTS",
     "MAX_PART_SIZE",
@@ -54,6 +55,8 @@ MAX_PUT_SIZE = 5 * 1024**3
 MAX_PARTS = 10_000
 #: One DeleteObjects request names at most 1,000 keys (MalformedXML beyond).
 MAX_DELETE_KEYS = 1000
+#: One ListObjectsV2 page carries at most 1,000 keys.
+MAX_LIST_KEYS = 1000
 #: A Signature Version 4 presigned URL is valid for at most 7 days; S3 refuses
 #: a longer X-Amz-Expires (AuthorizationQueryParametersError).
 MAX_PRESIGNED_EXPIRY = 7 * 24 * 3600

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import boto3.session
@@ -34,6 +34,7 @@ class RuntimeState:
         "conditional_writes_unsupported",
         "delete_objects_unsupported",
         "lock",
+        "pool_resource",
         "saves",
         "session",
         "session_lock",
@@ -56,6 +57,10 @@ class RuntimeState:
         #: Guards the creation of ``session`` and of every client and resource
         #: built from it: boto3 does not document sessions as thread-safe.
         self.session_lock = threading.Lock()
+        #: Changed by ``connections.py`` only: the boto3 resource whose client
+        #: the threads of the async API's pool share (``share_pool_client``).
+        #: None until an async method first runs; guarded by ``lock``.
+        self.pool_resource: Any = None
         #: Changed by ``create.py`` only: True once the store answered 501 to
         #: ``If-None-Match``; create-only saves are then plain uploads. True
         #: from the start when the provider profile says the store lacks them.

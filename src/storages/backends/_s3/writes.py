@@ -9,7 +9,7 @@ then ``ContentEncoding: gzip`` when the body is gzipped) and read-only after
 that: no step can change what a later step sends.
 
 Sending: :func:`send` overwrites (one PutObject of a body already read,
-else boto3's ``upload_fileobj``), :func:`put` sends one PutObject and
+else boto3's transfer manager, as ``upload_fileobj``), :func:`put` sends one PutObject and
 :func:`start_multipart` starts a multipart upload. Writes that must not
 replace an object (``If-None-Match: *``) are :mod:`.create`'s.
 """
@@ -20,11 +20,12 @@ import io
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import IO, Any, Protocol
+from typing import IO, Any, Protocol, cast
 
-from boto3.s3.transfer import TransferConfig
+from boto3.s3.transfer import TransferConfig, create_transfer_manager
 
 from ...utils import ReadBytesWrapper, TextAsBytesStream, is_seekable, is_text_stream
+from .cancel import cancellable, on_cancel
 from .config import StoreRules
 from .multipart import MultipartWriter
 from .replay import Replay
@@ -196,11 +197,15 @@ class WriteRequest:
         )
 
     def body(self) -> Any:
-        """Return a new stream of the bytes to send, from the start (one per attempt)."""
+        """Return a new stream of the bytes to send, from the start (one per attempt).
+
+        Run as a cancellable operation (the async API), its reads stop once
+        the operation is cancelled (see :mod:`.cancel`).
+        """
         stream = self._source.stream()
         if self.gzipped:
-            return self.storage._compress_content(stream)
-        return stream
+            stream = self.storage._compress_content(stream)
+        return cancellable(stream)
 
     def small_body(self, client: Any) -> bytes | None:
         """Return the whole body if it goes as one PutObject, else None (nothing is read).
@@ -259,8 +264,9 @@ def send(request: WriteRequest, client: Any = None, data: bytes | None = None) -
     one PutObject, and so does a body :meth:`WriteRequest.small_body` can
     take whole (its size known and below the multipart threshold): no
     transfer manager, no thread handoff. Any other body goes through
-    ``upload_fileobj`` (a multipart upload above the threshold, in
-    parallel). Overwrites choose between the two here, and only here.
+    boto3's transfer manager, as ``upload_fileobj`` does (a multipart
+    upload above the threshold, in parallel). Overwrites choose between
+    the two here, and only here.
     """
     client, bucket = _destination(request, client)
     if data is None:
@@ -273,13 +279,13 @@ def send(request: WriteRequest, client: Any = None, data: bytes | None = None) -
     original_close = body.close
     body.close = lambda: None
     try:
-        client.upload_fileobj(
-            body,
-            bucket,
-            request.key,
-            ExtraArgs=dict(request.params),
-            Config=request.storage.transfer_config,
-        )
+        # What client.upload_fileobj() does, keeping the future to cancel it.
+        with create_transfer_manager(client, request.storage.transfer_config) as manager:
+            # (A missing bucket name is botocore's to report, as for every request.)
+            target = cast(str, bucket)
+            future = manager.upload(body, target, request.key, extra_args=dict(request.params))
+            with on_cancel(future.cancel):  # the async API's: boto3 then aborts the upload
+                future.result()
     finally:
         body.close = original_close
 

@@ -35,6 +35,7 @@ from botocore.exceptions import (
 )
 from urllib3.exceptions import ProtocolError
 
+from .. import cancel
 from ..errors import is_not_found, missing_file, status_code
 from ..io import PositionedRaw
 from ..protocol import HTTP_PRECONDITION_FAILED
@@ -211,6 +212,7 @@ class RangeReader(PositionedRaw):
         view = memoryview(buffer).cast("B")
         if not view.nbytes or self._pos >= self.size:
             return 0
+        cancel.check()  # a cancelled async read stops before its next piece
         for attempt in range(1, self._attempts + 1):
             if self._body is None or self._body_pos != self._pos:
                 self._open_range(len(view))
@@ -271,6 +273,7 @@ class RangeReader(PositionedRaw):
             )
             try:
                 while window:
+                    cancel.check()
                     pieces = window.popleft().result()
                     for span in islice(spans, 1):
                         window.append(pool.submit(self._fetch, *span))
@@ -310,6 +313,7 @@ class RangeReader(PositionedRaw):
             body = self._get(position, stop)
             try:
                 while position < stop:
+                    cancel.check()  # (no-op on the window's threads: no token there)
                     piece: bytes = body.read(min(PIECE_SIZE, stop - position))
                     if not piece:
                         raise self._short_answer(position)
