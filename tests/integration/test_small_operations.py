@@ -14,6 +14,7 @@ import pytest
 from django.core.files.base import ContentFile, File
 
 from helpers import OneWayStream
+from storages.backends._s3 import writes
 
 pytestmark = pytest.mark.integration
 
@@ -43,9 +44,9 @@ def test_a_small_save_is_one_put_sent_on_this_thread(
     expected = expected.encode("utf-8") if isinstance(expected, str) else expected
 
     def no_transfer_manager(*args, **kwargs):
-        raise AssertionError("upload_fileobj was used for a small body")
+        raise AssertionError("the transfer manager was used for a small body")
 
-    monkeypatch.setattr(storage.connection.meta.client, "upload_fileobj", no_transfer_manager)
+    monkeypatch.setattr(writes, "create_transfer_manager", no_transfer_manager)
     assert storage.save("small.bin", made) == "small.bin"
     assert calls.names == ["PutObject"]
     assert not made.closed  # the caller's file stays open

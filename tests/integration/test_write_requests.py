@@ -136,7 +136,7 @@ def test_probe_puts_its_plain_temporary_object(gzip_storage, record_calls, bucke
     probe.delete()
 
 
-@pytest.mark.parametrize("size", [len(CSS), BIG], ids=["put", "upload_fileobj"])
+@pytest.mark.parametrize("size", [len(CSS), BIG], ids=["put", "transfer-manager"])
 def test_collectstatic_uploader_sends_what_save_would(
     gzip_storage, record_calls, s3_client, bucket_name, tmp_path, size
 ):
@@ -160,7 +160,7 @@ def test_collectstatic_uploader_sends_what_save_would(
         "ContentEncoding": "gzip",
         **EXTRA,
     }
-    # Small: read whole and sent as one PutObject; large: through upload_fileobj.
+    # Small: read whole and sent as one PutObject; large: through boto3's transfer manager.
     assert isinstance(put["Body"], bytes) == (size < BIG)
     stored = _stored(s3_client, bucket_name, "a.css")
     assert gzip.decompress(stored["Body"].read()) == data
