@@ -13,7 +13,10 @@ option of Django's command and, when the staticfiles storage is an
 * skips a file whose bytes S3 already holds (local MD5 against the listed
   ETag) even when its modified time changed, as after a fresh checkout
   (``--upload-unchanged`` turns this off);
-* clears (``--clear``) with DeleteObjects, 1,000 keys a request.
+* clears (``--clear``) with DeleteObjects, 1,000 keys a request;
+* on a terminal, shows a progress line while it waits for the uploads
+  (``Uploading static files: 120/800 (15%)``), and at verbosity 1 another
+  while post-processing; on a pipe or a file it writes no more than Django's.
 
 With any other storage it is Django's command, unchanged. Its messages,
 verbosity levels, summary counts and errors follow the Django version it runs
@@ -41,6 +44,7 @@ from ...backends._s3.static.uploads import (
     UploadsFailedError,
 )
 from ...backends.s3 import S3Storage
+from ..progress import ProgressLine
 
 __all__ = ["Command"]
 
@@ -129,7 +133,7 @@ class Command(collectstatic.Command):
             self.post_process = False
             try:
                 collected = super().collect()
-                self._finish(uploader.results())
+                self._finish(self._wait_for_uploads(uploader))
             finally:
                 self.post_process = wants_post_process
                 self._s3 = None
@@ -207,6 +211,13 @@ class Command(collectstatic.Command):
         self.log(f"Skipping '{path}' (not modified)")
         return True
 
+    def _wait_for_uploads(self, uploader: Uploader) -> list[UploadResult]:
+        # Per-file lines, if any, were written as files were queued: nothing
+        # else writes to stdout while the uploads finish, at any verbosity.
+        label = "Uploading static files"
+        with ProgressLine(self.stdout, label, uploader.queued, enabled=self.verbosity >= 1) as line:
+            return uploader.results(line.advance if line.shown else None)
+
     def _finish(self, results: list[UploadResult]) -> None:
         identical = {result.name for result in results if not result.error and not result.uploaded}
         failed = [result for result in results if result.error is not None]
@@ -243,8 +254,24 @@ class Command(collectstatic.Command):
     def _post_process_files(self, found: dict[str, tuple[Storage, str]]) -> None:
         # What Django's collect() does after copying, with the same messages.
         processor = self.storage.post_process(found, dry_run=self.dry_run)
+        # A line per file at verbosity 2 says more; a dry run post-processes nothing.
+        shown = self.verbosity == 1 and not self.dry_run
+        with ProgressLine(
+            self.stdout, "Post-processing static files", len(found), enabled=shown
+        ) as line:
+            self._post_process_each(processor, found, line)
+
+    def _post_process_each(
+        self, processor: Any, found: dict[str, tuple[Storage, str]], line: ProgressLine
+    ) -> None:
+        # Later passes yield files again: the line counts each file once.
+        pending = set(found)
         for original_path, processed_path, processed in processor:
+            if original_path in pending:
+                pending.discard(original_path)
+                line.advance()
             if isinstance(processed, Exception):
+                line.close()
                 self.stderr.write(f"Post-processing '{original_path}' failed!")
                 self.stderr.write()
                 if not _POST_PROCESS_ERROR_IS_COMMAND_ERROR:

@@ -5,16 +5,20 @@ until the upload is aborted. For each storage alias (default: all S3
 storages in STORAGES) the command aborts the uploads under the storage's
 location started more than ``--older-than`` hours ago (default 24), or only
 lists them with ``--dry-run``. See ``S3Storage.abort_stale_uploads()``.
+At verbosity 1 on a terminal a progress line counts the uploads aborted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...backends._s3.bulk.cleanup import StaleUpload, abort_stale_uploads
+from ..progress import ProgressLine
 from .s3probe import build_storage, selected_storages
 
 
@@ -47,48 +51,30 @@ class Command(BaseCommand):
         older_than = timedelta(hours=options["older_than"])
         selected = selected_storages(options["aliases"])
         dry_run = options["dry_run"]
-        verbose = options["verbosity"] >= 2 or dry_run
+        verbosity = options["verbosity"]
+        # A dry run, or -v 2, lists each upload; -v 1 counts them on a terminal.
+        listed = dry_run or verbosity >= 2
         for config in selected:
             storage = build_storage(config)
             if storage is None:
                 if options["aliases"]:
                     raise CommandError(f"Storage {config.alias!r} ({config.backend}) is not S3.")
                 continue
-            progress = Progress(self, verbose=verbose, dry_run=dry_run)
-            count = abort_stale_uploads(
-                storage, older_than, dry_run=dry_run, progress=progress.step
-            )
-            progress.finish()
+            label = f"Aborting stale uploads in {config.alias!r}"
+            with ProgressLine(self.stdout, label, enabled=verbosity == 1 and not dry_run) as line:
+                report: Callable[[StaleUpload], None] = (
+                    partial(self._list, dry_run) if listed else lambda _upload: line.advance()
+                )
+                count = abort_stale_uploads(storage, older_than, dry_run=dry_run, progress=report)
             verb = "would abort" if dry_run else "aborted"
             self.stdout.write(
                 f"Storage {config.alias!r} (bucket {storage.bucket_name!r}): {verb} "
                 f"{count} incomplete upload{'' if count == 1 else 's'}."
             )
 
-
-class Progress:
-    """One line per upload at verbosity 2 (or a dry run); a counter rewritten in place on a TTY."""
-
-    def __init__(self, command: BaseCommand, *, verbose: bool, dry_run: bool) -> None:
-        self.stdout = command.stdout
-        self.verbose = verbose
-        self.label = "Would abort" if dry_run else "Aborted"
-        self.tty = command.stdout.isatty()
-        self.count = 0
-
-    def step(self, upload: StaleUpload) -> None:
-        """Report one upload."""
-        self.count += 1
-        if self.verbose:
-            self.stdout.write(
-                f"{self.label} {upload.key} (upload {upload.upload_id}, started "
-                f"{upload.initiated:%Y-%m-%d %H:%M} UTC)"
-            )
-        elif self.tty:
-            self.stdout.write(f"\r{self.label} {self.count} upload(s)...", ending="")
-            self.stdout.flush()
-
-    def finish(self) -> None:
-        """End the in-place counter line, if one was written."""
-        if self.tty and not self.verbose and self.count:
-            self.stdout.write("")
+    def _list(self, dry_run: bool, upload: StaleUpload) -> None:
+        verb = "Would abort" if dry_run else "Aborted"
+        self.stdout.write(
+            f"{verb} {upload.key} (upload {upload.upload_id}, started "
+            f"{upload.initiated:%Y-%m-%d %H:%M} UTC)"
+        )

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -115,11 +116,22 @@ class Uploader:
         """Queue the upload of ``path`` from ``source_storage`` as ``name``."""
         self._futures.append(self._pool.submit(self._copy, name, source_storage, path))
 
-    def results(self) -> list[UploadResult]:
-        """Wait for every queued upload; return their results in submission order."""
-        results = [future.result() for future in self._futures]
-        self._futures = []
-        return results
+    @property
+    def queued(self) -> int:
+        """How many uploads :meth:`submit` queued that :meth:`results` has not returned."""
+        return len(self._futures)
+
+    def results(self, progress: Callable[[], None] | None = None) -> list[UploadResult]:
+        """Wait for every queued upload; return their results in submission order.
+
+        ``progress``, if given, is called once as each upload finishes, in
+        the order they finish, from the calling thread.
+        """
+        futures, self._futures = self._futures, []
+        if progress is not None:
+            for _ in as_completed(futures):
+                progress()
+        return [future.result() for future in futures]
 
     # -- the listing view's writer, for post-processing --------------------
 
