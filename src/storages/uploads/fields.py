@@ -11,7 +11,9 @@ name the file, checks that
 It returns the storage name (a ``str``), which a ``ModelForm`` assigns to
 the model's ``FileField`` as it is: nothing is uploaded again. A file sent
 without JavaScript is checked against the same rules and returned as the
-``UploadedFile`` Django gives any file field.
+``UploadedFile`` Django gives any file field. On an optional field, the
+widget's *Clear* checkbox cleans to ``False`` (the model's file field is
+emptied), and to Django's contradiction error with a new upload.
 """
 
 from __future__ import annotations
@@ -97,7 +99,12 @@ class DirectUploadField(forms.FileField):
         return bool(isinstance(data, str) and data) or super().has_changed(initial, data)
 
     def clean(self, data: Any, initial: Any = None) -> Any:
-        """Return the storage name of a verified upload, or what ``FileField`` returns."""
+        """Return the storage name of a verified upload, or what ``FileField`` returns.
+
+        That is the file sent without JavaScript, the initial file when
+        nothing was sent, or ``False`` when *Clear* was checked; *Clear* with
+        a token or a file raises Django's ``contradiction`` error.
+        """
         if isinstance(data, str) and data and not self.disabled:
             return self.clean_token(data)
         value = super().clean(data, initial)
