@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import os
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -304,3 +307,80 @@ def test_concurrent_calls_run_on_the_shared_pool_and_share_one_client(make_stora
     assert len(threads) > 1
     assert len(clients) == 1
     assert pool.executor(4) is pool.executor(4)
+
+
+def test_a_listing_view_block_applies_inside_the_async_calls(storage, s3_client, bucket_name):
+    storage.save("seen.txt", ContentFile(b"x"))
+
+    async def main() -> tuple[bool, bool]:
+        with storage.listing_view():
+            before = await storage.aexists("seen.txt")
+            # Written behind the storage's back: the block's one listing does not see it.
+            s3_client.put_object(Bucket=bucket_name, Key="unseen.txt", Body=b"y")
+            return before, await storage.aexists("unseen.txt")
+
+    assert _run(main()) == (True, False)
+    assert _run(storage.aexists("unseen.txt")) is True  # outside the block: asked S3
+
+
+def test_many_storages_share_the_pool_of_their_size(make_storage):
+    storages = [make_storage(async_workers=3) for _ in range(30)]
+
+    async def main() -> None:
+        await asyncio.gather(*(storage.aexists("x.txt") for storage in storages))
+
+    _run(main())
+    _run(main())
+    names = {thread.name for thread in threading.enumerate()}
+    assert {name for name in names if name.startswith("s3storages-async-3_")} <= {
+        "s3storages-async-3_0",
+        "s3storages-async-3_1",
+        "s3storages-async-3_2",
+    }
+
+
+_EXITING_SCRIPT = """
+import asyncio, os, sys, threading
+import django
+from django.conf import settings
+
+settings.configure(USE_TZ=True)
+django.setup()
+from storages.backends.s3 import S3Storage
+
+storage = S3Storage(
+    bucket_name=sys.argv[1], endpoint_url=sys.argv[2], access_key=sys.argv[3],
+    secret_key=sys.argv[4], region_name="us-east-1", async_workers=2,
+)
+print(asyncio.run(storage.aexists("nothing.txt")), flush=True)
+pid = os.fork()
+if pid == 0:  # the child starts a pool of its own, and works
+    print("child", asyncio.run(storage.aexists("nothing.txt")), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+print(sorted(t.name for t in threading.enumerate() if t.name.startswith("s3storages")))
+"""
+
+
+def test_the_pool_works_after_a_fork_and_stops_with_the_process(s3_server, bucket_name):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            _EXITING_SCRIPT,
+            bucket_name,
+            s3_server.endpoint_url,
+            s3_server.access_key,
+            s3_server.secret_key,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "False",
+        "child False",
+        "['s3storages-async-2_0']",
+    ]
