@@ -135,9 +135,7 @@ def sides(storage: Any, client: Any, bucket: str, ops: int) -> dict[str, Batch]:
             sync_to_async(storage.save)(saved("s2a", r, i), ContentFile(BODY)) for i in range(ops)
         ],
         "save:boto3": lambda r: [
-            asyncio.to_thread(
-                client.put_object, Bucket=bucket, Key=saved("boto3", r, i), Body=BODY
-            )
+            asyncio.to_thread(client.put_object, Bucket=bucket, Key=saved("boto3", r, i), Body=BODY)
             for i in range(ops)
         ],
     }
@@ -152,13 +150,14 @@ def _head(client: Any, bucket: str, key: str) -> bool:
 
 
 def run_network(
-    server: Any, bucket: str, endpoint: str, ops: int, rounds: int
+    server: Any, bucket: str, endpoint: str, ops: int, rounds: int, workers: int
 ) -> dict[str, dict[str, Any]]:
     """Measure every side on ``endpoint``; return each side's rounds and summary."""
     import boto3
+
     from storages.backends.s3 import S3Storage
 
-    options = server.storage_options(bucket, endpoint_url=endpoint)
+    options = server.storage_options(bucket, endpoint_url=endpoint, async_workers=workers)
     storage = S3Storage(**options)
     client = boto3.client(
         "s3",
@@ -203,6 +202,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=200, help="concurrent calls per batch")
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds per side")
     parser.add_argument("--delay-ms", type=float, default=20.0, help="added to each request")
+    parser.add_argument("--workers", type=int, default=16, help="the storage's async_workers")
     parser.add_argument("--json", help="also write the JSON document to this file")
     args = parser.parse_args()
 
@@ -221,15 +221,22 @@ def main() -> None:
         proxy = DelayProxy(server.s3_port, args.delay_ms)
         try:
             delayed = f"http://127.0.0.1:{proxy.port}"
-            networks["delayed"] = run_network(server, bucket, delayed, args.ops, args.rounds)
+            networks["delayed"] = run_network(
+                server, bucket, delayed, args.ops, args.rounds, args.workers
+            )
         finally:
             proxy.close()
         direct = f"http://127.0.0.1:{server.s3_port}"
-        networks["direct"] = run_network(server, bucket, direct, args.ops, args.rounds)
+        networks["direct"] = run_network(
+            server, bucket, direct, args.ops, args.rounds, args.workers
+        )
     load_after = os.getloadavg()
 
     print(f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
-    print(f"{args.ops} concurrent calls a batch; delayed = +{args.delay_ms:g} ms a request")
+    print(
+        f"{args.ops} concurrent calls a batch, async_workers={args.workers}; "
+        f"delayed = +{args.delay_ms:g} ms a request"
+    )
     print()
     print(f"{'network':8} {'side':30} {'ops/s':>9} {'best s':>8} {'lag max ms':>11} {'p99 ms':>8}")
     print("-" * 80)
@@ -260,6 +267,7 @@ def main() -> None:
         "ops": args.ops,
         "rounds": args.rounds,
         "delay_ms": args.delay_ms,
+        "async_workers": args.workers,
         "load_average": {"before": load_before, "after": load_after},
         "results": networks,
         "ratios": all_ratios,
