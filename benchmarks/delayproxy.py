@@ -15,6 +15,7 @@ the measured code for the GIL; it stops when its standard input closes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import socket
 import sys
 import threading
@@ -60,10 +61,8 @@ class _Connection:
 
     def _close(self) -> None:
         for sock in (self._client, self._upstream):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
 
