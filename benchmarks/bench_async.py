@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import statistics
@@ -89,6 +90,17 @@ async def measured(batch: Callable[[], list[Awaitable[Any]]]) -> dict[str, float
     """Run the awaitables of ``batch()`` at once; return the wall time and the loop's lag."""
     lags: list[float] = []
     done = asyncio.Event()
+    pauses: list[float] = []
+    started_gc: list[float] = []
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        # The collector stops every thread: its pauses show up as lag on any side.
+        if phase == "start":
+            started_gc.append(time.perf_counter())
+        elif started_gc:
+            pauses.append(time.perf_counter() - started_gc.pop())
+
+    gc.callbacks.append(on_gc)
 
     async def ticker() -> None:
         while not done.is_set():
@@ -103,8 +115,10 @@ async def measured(batch: Callable[[], list[Awaitable[Any]]]) -> dict[str, float
     wall = time.perf_counter() - started
     done.set()
     await ticking
+    gc.callbacks.remove(on_gc)
     lags.sort()
     return {
+        "gc_pause_max": max(pauses, default=0.0),
         "wall": wall,
         "lag_max": lags[-1],
         "lag_p99": lags[int(len(lags) * 0.99) - 1] if len(lags) > 1 else lags[-1],
@@ -183,6 +197,7 @@ def run_network(
             "wall_best": best,
             "lag_max": max(outcome["lag_max"] for outcome in outcomes),
             "lag_p99": max(outcome["lag_p99"] for outcome in outcomes),
+            "gc_pause_max": max(outcome["gc_pause_max"] for outcome in outcomes),
             "rounds": outcomes,
         }
     return summary
@@ -202,7 +217,7 @@ def main() -> None:
     parser.add_argument("--ops", type=int, default=200, help="concurrent calls per batch")
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds per side")
     parser.add_argument("--delay-ms", type=float, default=20.0, help="added to each request")
-    parser.add_argument("--workers", type=int, default=16, help="the storage's async_workers")
+    parser.add_argument("--workers", type=int, default=8, help="the storage's async_workers")
     parser.add_argument("--json", help="also write the JSON document to this file")
     args = parser.parse_args()
 
@@ -238,13 +253,17 @@ def main() -> None:
         f"delayed = +{args.delay_ms:g} ms a request"
     )
     print()
-    print(f"{'network':8} {'side':30} {'ops/s':>9} {'best s':>8} {'lag max ms':>11} {'p99 ms':>8}")
-    print("-" * 80)
+    print(
+        f"{'network':8} {'side':24} {'ops/s':>9} {'best s':>8} {'lag max ms':>11} "
+        f"{'p99 ms':>8} {'gc max ms':>10}"
+    )
+    print("-" * 84)
     for network, summary in networks.items():
         for side, result in summary.items():
             print(
-                f"{network:8} {side:30} {result['ops_per_s']:9.1f} {result['wall_best']:8.3f} "
-                f"{result['lag_max'] * 1000:11.1f} {result['lag_p99'] * 1000:8.1f}"
+                f"{network:8} {side:24} {result['ops_per_s']:9.1f} {result['wall_best']:8.3f} "
+                f"{result['lag_max'] * 1000:11.1f} {result['lag_p99'] * 1000:8.1f} "
+                f"{result['gc_pause_max'] * 1000:10.1f}"
             )
     all_ratios = {network: ratios(summary) for network, summary in networks.items()}
     print()

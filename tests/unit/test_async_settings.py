@@ -9,8 +9,8 @@ from django.test import override_settings
 from storages.backends.s3 import S3Storage
 
 
-def test_the_default_is_sixteen_threads():
-    assert S3Storage().async_workers == 16
+def test_the_default_is_eight_threads():
+    assert S3Storage().async_workers == 8
 
 
 def test_it_is_read_from_options_django_settings_and_the_environment(monkeypatch):

@@ -329,7 +329,7 @@ S3_OPTIONS: tuple[Option, ...] = (
         "async_workers",
         "Threads that run the blocking S3 calls of the async methods (aexists, asave, "
         "aopen...); storages with the same number share one pool.",
-        default=16,
+        default=8,
         settings=("AWS_S3_ASYNC_WORKERS",),
         env=("AWS_S3_ASYNC_WORKERS",),
         check=v.positive_int,
