@@ -350,6 +350,13 @@ def _custom_domain_url(
     path = key if _PLAIN_URI.fullmatch(key) else filepath_to_uri(key)
     url = f"{storage.url_protocol}//{storage.custom_domain}/{path}"
     if parameters:
+        if "VersionId" in parameters:
+            # url(version_id=...): S3 reads the version from "versionId" (case-sensitive),
+            # as botocore writes it in presigned URLs; "VersionId" would link the latest.
+            parameters = {
+                ("versionId" if name == "VersionId" else name): value
+                for name, value in parameters.items()
+            }
         url += "?" + urlencode(parameters)
     signer = storage.cloudfront_signer
     if storage.querystring_auth and signer:
